@@ -1,0 +1,53 @@
+/** Expanding CLI inputs (files, folders, globs) into a sorted list of image files. */
+import { statSync, readdirSync } from 'node:fs';
+import { join, extname } from 'node:path';
+import { glob, isDynamicPattern } from 'tinyglobby';
+
+export const IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg', '.tif', '.tiff', '.webp'];
+
+export interface ExpandedInputs {
+  files: string[];
+  /** one line per input that matched nothing */
+  errors: string[];
+}
+
+function listFolder(dir: string, extensions: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.name.startsWith('.')) continue;
+    const full = join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...listFolder(full, extensions));
+    else if (extensions.includes(extname(entry.name).toLowerCase())) out.push(full);
+  }
+  return out.sort();
+}
+
+/**
+ * Files are taken as given (whatever their extension), folders are searched recursively for
+ * files with the given extensions, glob patterns are expanded. Duplicates are dropped, order kept.
+ */
+export async function expandInputs(inputs: readonly string[], extensions: readonly string[] = IMAGE_EXTENSIONS): Promise<ExpandedInputs> {
+  const files: string[] = [];
+  const errors: string[] = [];
+  for (const input of inputs) {
+    let stat;
+    try {
+      stat = statSync(input);
+    } catch {
+      stat = undefined;
+    }
+    if (stat?.isFile()) files.push(input);
+    else if (stat?.isDirectory()) {
+      const found = listFolder(input, extensions);
+      if (found.length === 0) errors.push(`${input}: folder holds no ${extensions.join('/')} files`);
+      files.push(...found);
+    } else if (isDynamicPattern(input)) {
+      const found = (await glob(input, { onlyFiles: true, expandDirectories: false })).sort();
+      if (found.length === 0) errors.push(`${input}: pattern matched no files`);
+      files.push(...found);
+    } else {
+      errors.push(`${input}: file not found`);
+    }
+  }
+  return { files: [...new Set(files)], errors };
+}

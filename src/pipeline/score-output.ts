@@ -1,0 +1,69 @@
+/** Formatting per-file score results for the CLI: table, json, jsonl, csv. */
+import type { FileScore } from './score-files.js';
+
+export type ScoreFormat = 'table' | 'json' | 'jsonl' | 'csv';
+export const SCORE_FORMATS: readonly ScoreFormat[] = ['table', 'json', 'jsonl', 'csv'];
+
+export interface ScoreRecord {
+  file: string;
+  score: number;
+  crops: number;
+  rows: number;
+  cols: number;
+  width: number;
+  height: number;
+  /** per-crop scores as rows x cols, when asked for */
+  grid?: number[][];
+  /** crop origins, when the grid is asked for */
+  xs?: number[];
+  ys?: number[];
+}
+
+const round = (v: number): number => Number(v.toFixed(6));
+
+export function toRecord(r: FileScore, withGrid: boolean): ScoreRecord {
+  const rec: ScoreRecord = { file: r.file, score: round(r.score), crops: r.crops.length, rows: r.rows, cols: r.cols, width: r.width, height: r.height };
+  if (withGrid) {
+    rec.grid = gridRows(r.crops, r.rows, r.cols).map((row) => row.map(round));
+    rec.xs = r.xs;
+    rec.ys = r.ys;
+  }
+  return rec;
+}
+
+export function gridRows(crops: ArrayLike<number>, rows: number, cols: number): number[][] {
+  const out: number[][] = [];
+  for (let r = 0; r < rows; r++) out.push(Array.from({ length: cols }, (_, c) => crops[r * cols + c]!));
+  return out;
+}
+
+function csvField(s: string): string {
+  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** CSV header; with the grid, one row per crop (long format) so any spreadsheet can pivot it. */
+export function csvHeader(withGrid: boolean): string {
+  return withGrid ? 'file,row,col,x,y,crop_score,image_score' : 'file,score,crops,rows,cols,width,height';
+}
+
+export function csvLines(rec: ScoreRecord): string[] {
+  const f = csvField(rec.file);
+  if (!rec.grid) return [`${f},${rec.score},${rec.crops},${rec.rows},${rec.cols},${rec.width},${rec.height}`];
+  const lines: string[] = [];
+  rec.grid.forEach((row, r) => row.forEach((v, c) => lines.push(`${f},${r},${c},${rec.xs![c]},${rec.ys![r]},${v},${rec.score}`)));
+  return lines;
+}
+
+/** Table rows are printed as results arrive, so column widths are fixed rather than measured. */
+export function tableHeader(): string {
+  return `${'score'.padStart(10)}  ${'crops'.padStart(6)}  ${'size'.padStart(11)}  file`;
+}
+
+export function tableLines(rec: ScoreRecord): string[] {
+  const lines = [`${rec.score.toFixed(4).padStart(10)}  ${String(rec.crops).padStart(6)}  ${`${rec.width}x${rec.height}`.padStart(11)}  ${rec.file}`];
+  if (rec.grid) {
+    lines.push(`            per-crop grid ${rec.rows}x${rec.cols} (rows = y origins ${rec.ys!.join(',')}; cols = x origins ${rec.xs!.join(',')}):`);
+    for (const row of rec.grid) lines.push('            ' + row.map((v) => v.toFixed(3).padStart(8)).join(' '));
+  }
+  return lines;
+}
