@@ -2,7 +2,11 @@
 import type { Command } from 'commander';
 
 import { scoreCommand } from './score.js';
+import { importCommand } from './import.js';
+import { infoCommand } from './info.js';
 
 export const commandFactories: Array<() => Command> = [
   scoreCommand,
+  importCommand,
+  infoCommand,
 ];

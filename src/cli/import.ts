@@ -1,0 +1,29 @@
+/** `focuslite import <ckpt.pt> -o <model.json>`: convert an original FocusLiteNN checkpoint to focuslite weights. */
+import { Command } from 'commander';
+import type { ScoreScale } from '../core/model.js';
+import { modelSummaryLine } from '../core/model-info.js';
+import { loadModel, saveModel } from '../io/weights-file.js';
+import { choiceOption } from './options.js';
+
+const SCALES: readonly ScoreScale[] = ['relative', 'z-level'];
+
+interface ImportOpts {
+  output: string;
+  scale?: ScoreScale;
+}
+
+export function importCommand(): Command {
+  return new Command('import')
+    .description('Convert an original FocusLiteNN PyTorch checkpoint (.pt, legacy or zip) to focuslite weights JSON. ' +
+      'Note: weights converted from the published checkpoints keep their non-commercial licence.')
+    .argument('<checkpoint>', 'PyTorch checkpoint (.pt/.pth) holding a FocusLiteNN state dict')
+    .requiredOption('-o, --output <file>', 'where to write the weights JSON')
+    .option('--scale <scale>', `score scale: ${SCALES.join(' or ')} (default: z-level when the file name contains "mse", else relative)`,
+      choiceOption('scale', SCALES))
+    .action(async (checkpoint: string, opts: ImportOpts) => {
+      const model = await loadModel(checkpoint, opts.scale ? { scale: opts.scale } : {});
+      await saveModel(opts.output, model);
+      const format = typeof model.provenance.format === 'string' ? `${model.provenance.format} checkpoint, ` : '';
+      process.stdout.write(`imported ${checkpoint} -> ${opts.output}: ${format}${modelSummaryLine(model)}\n`);
+    });
+}
