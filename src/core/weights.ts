@@ -112,7 +112,8 @@ export function modelFromJson(doc: unknown, label = 'weights'): FocusLiteModel {
   const convBias = readTensor(label, tensors, 'conv.bias', [n]);
   const linear = hasLinearLayer({ kernels: n, pooling: d.pooling });
   const fcWeight = linear ? readTensor(label, tensors, 'fc.weight', [1, featureCount({ kernels: n, pooling: d.pooling })]) : null;
-  const fcBias = linear ? readTensor(label, tensors, 'fc.bias', [1])[0]! : 0;
+  // fc.bias is a float32 tensor like the others (9 written digits round-trip a float32 exactly).
+  const fcBias = linear ? Math.fround(readTensor(label, tensors, 'fc.bias', [1])[0]!) : 0;
   try {
     return createModel({ kernels: n, pooling: d.pooling, scale: d.scale, convWeight, convBias, fcWeight, fcBias, provenance });
   } catch (err) {
