@@ -175,12 +175,12 @@ export function readPickle(bytes: Uint8Array, start: number, options: PickleOpti
     for (let i = 0; i < items.length; i += 2) {
       const k = items[i]!;
       if (!isKey(k)) fail('dict key of an unsupported type (only str, int, bool and None keys are read)');
-      (dict as PickleDict).entries.set(k as PickleKey, items[i + 1]!);
+      dict.entries.set(k, items[i + 1]!);
     }
   };
   const appendItems = (list: PickleValue, items: PickleValue[]): void => {
     if (!Array.isArray(list)) fail('APPEND(S) on something that is not a list');
-    (list as PickleValue[]).push(...items);
+    for (const v of items) list.push(v); // not push(...items): that overflows the call stack on huge lists
   };
   const makeGlobal = (module: string, name: string): PickleGlobal => {
     const g = new PickleGlobal(module, name);
@@ -312,7 +312,7 @@ export function readPickle(bytes: Uint8Array, start: number, options: PickleOpti
       case 0x93: { // STACK_GLOBAL (protocol 4)
         const name = pop(), module = pop();
         if (typeof module !== 'string' || typeof name !== 'string') fail('STACK_GLOBAL needs two strings');
-        stack.push(makeGlobal(module as string, name as string));
+        stack.push(makeGlobal(module, name));
         break;
       }
       case 0x52: { // REDUCE
@@ -320,14 +320,13 @@ export function readPickle(bytes: Uint8Array, start: number, options: PickleOpti
         const fn = pop();
         if (!(fn instanceof PickleGlobal)) fail('REDUCE on something that is not an allowed global');
         if (!(args instanceof PickleTuple)) fail('REDUCE arguments are not a tuple');
-        const g = fn as PickleGlobal, a = args as PickleTuple;
-        if (g.qualified === 'collections OrderedDict') {
-          if (a.items.length !== 0) fail('OrderedDict built from arguments is not supported');
+        if (fn.qualified === 'collections OrderedDict') {
+          if (args.items.length !== 0) fail('OrderedDict built from arguments is not supported');
           stack.push(new PickleDict(true));
         } else if (options.reduce) {
-          stack.push(options.reduce(g, a, opAt));
+          stack.push(options.reduce(fn, args, opAt));
         } else {
-          fail(`pickle calls global "${g.qualified}", ${NOT_ALLOWED_HINT}`);
+          fail(`pickle calls global "${fn.qualified}", ${NOT_ALLOWED_HINT}`);
         }
         break;
       }
@@ -335,13 +334,13 @@ export function readPickle(bytes: Uint8Array, start: number, options: PickleOpti
         const state = pop();
         const obj = top();
         if (!(obj instanceof PickleDict)) fail('BUILD on something that is not a dict');
-        (obj as PickleDict).state = state;
+        obj.state = state;
         break;
       }
       case 0x51: { // BINPERSID
         const pid = pop();
         if (!options.persistentLoad) fail('pickle has a persistent id, but none were expected here');
-        stack.push(options.persistentLoad!(pid, opAt));
+        stack.push(options.persistentLoad(pid, opAt));
         break;
       }
       default:
