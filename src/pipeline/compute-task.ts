@@ -1,7 +1,7 @@
 /** The unit of compute work shared by the inline path and the worker threads. */
 import type { FocusLiteModel } from '../core/model.js';
 import type { ConvKernel } from '../core/kernels/types.js';
-import { scoreRgbImage } from '../core/score.js';
+import { finalizeScore, scoreCrops, scoreRgbImage } from '../core/score.js';
 
 export interface ComputeTask {
   width: number;
@@ -11,6 +11,9 @@ export interface ComputeTask {
   cropSize: number;
   stride: number;
   label: string;
+  /** score only these crop origins (a slide region's tissue crops) instead of the dense grid */
+  xs?: number[];
+  ys?: number[];
 }
 
 export interface ComputeResult {
@@ -27,6 +30,12 @@ export interface ComputeResult {
 export function computeTask(model: FocusLiteModel, kernel: ConvKernel, task: ComputeTask): ComputeResult {
   const t0 = performance.now();
   const image = { width: task.width, height: task.height, data: new Uint8Array(task.pixels) };
+  if (task.xs && task.ys) {
+    const crops = scoreCrops(model, kernel, image, task.xs, task.ys, task.cropSize);
+    let sum = 0;
+    for (const v of crops) sum += v;
+    return { score: finalizeScore(model, sum / Math.max(1, crops.length)), crops, rows: 1, cols: crops.length, xs: task.xs, ys: task.ys, computeMs: performance.now() - t0 };
+  }
   const s = scoreRgbImage(model, kernel, image, { cropSize: task.cropSize, stride: task.stride, label: task.label });
   return { score: s.score, crops: s.crops, rows: s.grid.rows, cols: s.grid.cols, xs: [...s.grid.xs], ys: [...s.grid.ys], computeMs: performance.now() - t0 };
 }

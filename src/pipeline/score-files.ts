@@ -7,10 +7,8 @@ import { availableParallelism } from 'node:os';
 import { decodeImage } from '../io/decode.js';
 import type { FocusLiteModel } from '../core/model.js';
 import { DEFAULT_CROP, DEFAULT_STRIDE } from '../core/model.js';
-import { modelToJson } from '../core/weights.js';
-import { computeTask, type ComputeResult, type ComputeTask } from './compute-task.js';
-import { WorkerPool } from './worker-pool.js';
-import { pipelineKernel } from './kernel.js';
+import type { ComputeResult, ComputeTask } from './compute-task.js';
+import { createComputeEngine } from './compute-engine.js';
 
 export interface FileScore extends ComputeResult {
   file: string;
@@ -49,7 +47,7 @@ export async function* scoreFiles(files: readonly string[], model: FocusLiteMode
   if (!Number.isInteger(threads) || threads < 1 || threads > 256) {
     throw new Error(`Expected integer between 1 and 256 for threads but received ${threads}`);
   }
-  const compute = makeCompute(model, threads, options.kernel);
+  const compute = createComputeEngine(model, threads, options.kernel);
   // Enough decodes in flight to keep every compute thread and sharp's decoder threads busy,
   // bounded so memory stays at a few images per thread.
   const window = Math.max(2, threads * 2 + 1);
@@ -88,24 +86,4 @@ async function scoreOne(file: string, cropSize: number, stride: number, run: (t:
     const msg = err instanceof Error ? err.message : String(err);
     return { ok: false, file, error: msg.startsWith(file) ? msg : `${file}: ${msg}` };
   }
-}
-
-interface Compute {
-  run(task: ComputeTask): Promise<ComputeResult>;
-  close(): Promise<void>;
-}
-
-function makeCompute(model: FocusLiteModel, threads: number, kernelName?: string): Compute {
-  if (threads === 1) {
-    const kernel = pipelineKernel(kernelName);
-    return {
-      run: async (task) => computeTask(model, kernel, task),
-      close: async () => {},
-    };
-  }
-  const pool = new WorkerPool(new URL('./score-worker.js', import.meta.url), threads, { weights: modelToJson(model), kernel: kernelName });
-  return {
-    run: (task) => pool.run<ComputeResult>(task, [task.pixels]),
-    close: () => pool.close(),
-  };
 }

@@ -1,0 +1,216 @@
+/**
+ * Whole-slide scoring: tissue mask on a thumbnail, crop grid at level 0 (or a target MPP), crops
+ * with enough tissue read as chunk regions (sharp / OpenSlide decode on their own threads), scored
+ * on the compute engine's worker threads, streamed with a bounded number of chunks in flight so
+ * memory stays flat whatever the slide size.
+ */
+import sharp from 'sharp';
+import type { RgbImage } from '../core/image.js';
+import { DEFAULT_CROP, DEFAULT_STRIDE } from '../core/model.js';
+import type { SlideReader } from '../io/slide/types.js';
+import type { ComputeEngine } from './compute-engine.js';
+import { gridChunks, pickLevel, slideGrid, toLevel0, type Chunk, type SlideGrid } from './slide-grid.js';
+import { buildIntegral, detectTissue, fractionFromIntegral } from './tissue.js';
+
+export interface SlideScoreOptions {
+  cropSize?: number;
+  stride?: number;
+  /** score at this resolution (µm per pixel) instead of level 0; needs the slide's MPP */
+  mpp?: number;
+  /** minimum tissue fraction of a crop for it to be scored (0..1) */
+  minTissue?: number;
+  /** longer side of the thumbnail used for the tissue mask and the heat map */
+  thumbnailSize?: number;
+  /** crops per chunk side: one region read covers up to K x K crops */
+  chunkCrops?: number;
+  /** score every crop, tissue or not (benchmarks) */
+  allCrops?: boolean;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface TileScore {
+  /** level-0 rectangle */
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+  score: number;
+  tissue: number;
+}
+
+export interface SlideTimings {
+  thumbnailMs: number;
+  tissueMs: number;
+  /** summed time of region reads (decode), across concurrent reads */
+  readMs: number;
+  /** summed compute time on the worker threads */
+  computeMs: number;
+  /** time the scheduler spent waiting for a free slot (reads and compute both busy) */
+  waitMs: number;
+  totalMs: number;
+}
+
+export interface SlideScore {
+  tiles: TileScore[];
+  grid: SlideGrid;
+  level: number;
+  thumbnail: RgbImage;
+  /** level-0 pixels per thumbnail pixel on x and y */
+  thumbScaleX: number;
+  thumbScaleY: number;
+  tissueMask: Uint8Array;
+  tissueMethod: string;
+  /** fraction of thumbnail pixels that are tissue */
+  tissueFraction: number;
+  cropsTotal: number;
+  timings: SlideTimings;
+}
+
+function validate(opts: SlideScoreOptions): Required<Omit<SlideScoreOptions, 'mpp' | 'onProgress'>> {
+  const minTissue = opts.minTissue ?? 0.5;
+  if (!(minTissue >= 0 && minTissue <= 1)) throw new Error(`Expected number between 0 and 1 for minTissue but received ${minTissue}`);
+  const thumbnailSize = opts.thumbnailSize ?? 2048;
+  if (!Number.isInteger(thumbnailSize) || thumbnailSize < 64) throw new Error(`Expected integer >= 64 for thumbnailSize but received ${thumbnailSize}`);
+  return {
+    cropSize: opts.cropSize ?? DEFAULT_CROP,
+    stride: opts.stride ?? DEFAULT_STRIDE,
+    minTissue,
+    thumbnailSize,
+    chunkCrops: opts.chunkCrops ?? 16,
+    allCrops: opts.allCrops ?? false,
+  };
+}
+
+/** Resolution factor (level-0 px per scoring px) for a target MPP. */
+export function resolutionFactor(slideMpp: number | null | undefined, targetMpp: number | undefined, label: string): number {
+  if (targetMpp === undefined) return 1;
+  if (!(targetMpp > 0)) throw new Error(`Expected positive number for mpp but received ${targetMpp}`);
+  if (!slideMpp) throw new Error(`${label}: --mpp needs the slide's resolution, but the file records no MPP`);
+  const f = targetMpp / slideMpp;
+  if (f < 0.999) throw new Error(`${label}: --mpp ${targetMpp} is finer than the slide's own ${slideMpp.toFixed(4)} µm/px`);
+  return f;
+}
+
+export async function scoreSlide(reader: SlideReader, engine: ComputeEngine, options: SlideScoreOptions = {}): Promise<SlideScore> {
+  const opts = validate(options);
+  const t0 = performance.now();
+  const { info } = reader;
+  const level0 = info.levels[0]!;
+  const factor = resolutionFactor(info.mpp?.x, options.mpp, info.path);
+  const grid = slideGrid(level0.width, level0.height, opts.cropSize, opts.stride, factor);
+  if (grid.xs.length === 0 || grid.ys.length === 0) {
+    throw new Error(`${info.path}: slide is ${grid.width}x${grid.height} at the scoring resolution, smaller than one ${opts.cropSize}x${opts.cropSize} crop`);
+  }
+
+  const thumbnail = await reader.thumbnail(opts.thumbnailSize);
+  const tThumb = performance.now();
+  const tissue = detectTissue(thumbnail);
+  const integral = buildIntegral(tissue.mask, thumbnail.width, thumbnail.height);
+  const thumbScaleX = level0.width / thumbnail.width;
+  const thumbScaleY = level0.height / thumbnail.height;
+  // The thumbnail keeps the aspect ratio, so one scale (their mean, within a pixel of each) serves.
+  const thumbScale = (thumbScaleX + thumbScaleY) / 2;
+  const tissueOf = (x: number, y: number, w: number, h: number): number => fractionFromIntegral(integral, thumbScale, x, y, w, h);
+  const tTissue = performance.now();
+
+  // Select crops with enough tissue, grouped by chunk.
+  const level = pickLevel(info.levels.map((l) => l.downsample), factor);
+  const chunks = gridChunks(grid, opts.chunkCrops);
+  const work: Array<{ chunk: Chunk; picks: Array<{ c: number; r: number; tissue: number }> }> = [];
+  let cropsTotal = 0;
+  for (const chunk of chunks) {
+    const picks: Array<{ c: number; r: number; tissue: number }> = [];
+    for (let r = chunk.r0; r < chunk.r1; r++) {
+      for (let c = chunk.c0; c < chunk.c1; c++) {
+        const rect = toLevel0(grid, grid.xs[c]!, grid.ys[r]!, opts.cropSize, opts.cropSize);
+        const t = tissueOf(rect.x, rect.y, rect.w, rect.h);
+        if (opts.allCrops || t >= opts.minTissue) picks.push({ c, r, tissue: t });
+      }
+    }
+    cropsTotal += picks.length;
+    if (picks.length > 0) work.push({ chunk, picks });
+  }
+
+  const tiles: TileScore[] = [];
+  const timings = { readMs: 0, computeMs: 0, waitMs: 0 };
+  let done = 0;
+  options.onProgress?.(0, cropsTotal);
+  // Two chunks per compute thread in flight: one being read/decoded while the other computes.
+  const maxInFlight = Math.max(2, engine.threads * 2);
+  const running = new Set<Promise<void>>();
+  const processChunk = async (item: (typeof work)[number]): Promise<void> => {
+    const { picks } = item;
+    // Read only the bounding box of the chunk's picked crops.
+    let cMin = Infinity, cMax = -Infinity, rMin = Infinity, rMax = -Infinity;
+    for (const p of picks) {
+      cMin = Math.min(cMin, p.c); cMax = Math.max(cMax, p.c);
+      rMin = Math.min(rMin, p.r); rMax = Math.max(rMax, p.r);
+    }
+    const x0 = grid.xs[cMin]!, y0 = grid.ys[rMin]!;
+    const w = grid.xs[cMax]! + opts.cropSize - x0;
+    const h = grid.ys[rMax]! + opts.cropSize - y0;
+    const tr = performance.now();
+    const region = await readScoringRegion(reader, level, grid, x0, y0, w, h);
+    timings.readMs += performance.now() - tr;
+    const res = await engine.run({
+      width: region.width,
+      height: region.height,
+      pixels: region.data.buffer.byteLength === region.data.byteLength ? (region.data.buffer as ArrayBuffer) : region.data.slice().buffer,
+      cropSize: opts.cropSize,
+      stride: opts.stride,
+      label: info.path,
+      xs: picks.map((p) => grid.xs[p.c]! - x0),
+      ys: picks.map((p) => grid.ys[p.r]! - y0),
+    });
+    timings.computeMs += res.computeMs;
+    picks.forEach((p, i) => {
+      const rect = toLevel0(grid, grid.xs[p.c]!, grid.ys[p.r]!, opts.cropSize, opts.cropSize);
+      tiles.push({ ...rect, score: res.crops[i]!, tissue: p.tissue });
+    });
+    done += picks.length;
+    options.onProgress?.(done, cropsTotal);
+  };
+  for (const item of work) {
+    if (running.size >= maxInFlight) {
+      const tw = performance.now();
+      await Promise.race(running);
+      timings.waitMs += performance.now() - tw;
+    }
+    const p: Promise<void> = processChunk(item).finally(() => running.delete(p));
+    running.add(p);
+  }
+  await Promise.all(running);
+  // Chunks finish out of order: sort tiles into reading order (y, then x) for stable outputs.
+  tiles.sort((a, b) => a.y - b.y || a.x - b.x);
+  return {
+    tiles,
+    grid,
+    level,
+    thumbnail,
+    thumbScaleX,
+    thumbScaleY,
+    tissueMask: tissue.mask,
+    tissueMethod: tissue.method,
+    tissueFraction: tissue.tissueFraction,
+    cropsTotal,
+    timings: { thumbnailMs: tThumb - t0, tissueMs: tTissue - tThumb, ...timings, totalMs: performance.now() - t0 },
+  };
+}
+
+/**
+ * Read a scoring-space rectangle: from the chosen level, resampled (area average) when the level's
+ * downsample differs from the scoring factor.
+ */
+async function readScoringRegion(reader: SlideReader, level: number, grid: SlideGrid, x: number, y: number, w: number, h: number): Promise<RgbImage> {
+  const ds = reader.info.levels[level]!.downsample;
+  const rel = grid.factor / ds; // level px per scoring px
+  if (Math.abs(rel - 1) < 1e-6) return reader.readRegion(level, x, y, w, h);
+  const lx = Math.floor(x * rel), ly = Math.floor(y * rel);
+  const lw = Math.ceil(w * rel), lh = Math.ceil(h * rel);
+  const region = await reader.readRegion(level, lx, ly, lw, lh);
+  const data = await sharp(region.data, { raw: { width: region.width, height: region.height, channels: 3 } })
+    .resize(w, h, { fit: 'fill', kernel: 'lanczos3' })
+    .raw()
+    .toBuffer();
+  return { width: w, height: h, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+}
