@@ -1,0 +1,236 @@
+/**
+ * WebAssembly SIMD conv+pool kernel (assembly/conv.ts, embedded as base64 by
+ * scripts/build-wasm.mjs). Pure TS: instantiates synchronously, no platform imports.
+ *
+ * Per call: the crops are visited in (y, x) order, and the image rows they need are converted once
+ * each (RGB bytes -> float planes deinterleaved by 5, see assembly/conv.ts) into a ring of cropSize
+ * rows covering the crops' column range (one column of margin each side for the zero pad). The ring
+ * bounds memory for big images: a 4000-wide region needs about 15 MB whatever its height.
+ */
+import { convMapSize } from '../model.js';
+import { registerKernel } from './registry.js';
+import type { ConvKernel, ConvWeights, PoolRequest, PoolResult } from './types.js';
+import { validatePoolRequest } from './types.js';
+import { WASM_BASE64 } from './wasm-binary.js';
+
+/**
+ * The slice of the WebAssembly JS API used here, typed locally: the project compiles without the
+ * DOM lib, and @types/node 20 does not declare the WebAssembly namespace.
+ */
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+interface WasmApi {
+  validate(bytes: Uint8Array): boolean;
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { readonly exports: unknown };
+}
+
+interface ConvExports {
+  readonly memory: WasmMemory;
+  heapBase(): number;
+  convertRows(stage: number, stageStride: number, rows: number, y: number, ring: number, ringRows: number, planeLen: number, blocks: number): void;
+  paddedMapWidth(mapSize: number): number;
+  scratchBytes(cropSize: number, kernels: number): number;
+  poolCrop(
+    weights: number, biases: number, n: number, cropSize: number,
+    ring: number, ringRows: number, planeLen: number, y0: number, xb: number,
+    scratch: number, outMin: number, outMax: number, map: number,
+  ): void;
+  findFirst(map: number, mapSize: number, value: number): number;
+}
+
+/** Image rows staged (as bytes) per convertRows call. */
+const STAGE_ROWS = 32;
+const PAGE = 65536;
+
+const BASE64_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+
+/** Standard base64 (with or without '=' padding) to bytes; pure TS so src/core needs no Buffer/atob. */
+export function decodeBase64(text: string): Uint8Array {
+  const clean = text.replace(/=+$/, '');
+  const out = new Uint8Array(Math.floor((clean.length * 3) / 4));
+  let bits = 0, acc = 0, o = 0;
+  for (let i = 0; i < clean.length; i++) {
+    const v = BASE64_ALPHABET.indexOf(clean[i]!);
+    if (v < 0) throw new Error(`Invalid base64 character ${JSON.stringify(clean[i])} at ${i}`);
+    acc = (acc << 6) | v;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out[o++] = (acc >> bits) & 0xff;
+    }
+  }
+  return out;
+}
+
+/** The embedded binary (wasm/conv.wasm). */
+export function wasmBinary(): Uint8Array {
+  return decodeBase64(WASM_BASE64);
+}
+
+function wasmApi(): WasmApi {
+  const api = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+  if (!api || typeof api.Module !== 'function') throw new Error('WebAssembly is not available in this environment');
+  return api;
+}
+
+let compiled: object | null = null;
+
+function compiledModule(): object {
+  if (!compiled) {
+    const api = wasmApi();
+    const bytes = wasmBinary();
+    // Engines without SIMD reject the module: say so plainly rather than with a CompileError.
+    if (!api.validate(bytes)) throw new Error('this WebAssembly engine does not support SIMD (the conv module does not validate)');
+    compiled = new api.Module(bytes);
+  }
+  return compiled;
+}
+
+const align16 = (n: number): number => (n + 15) & ~15;
+
+/** Where each buffer of one request lives in wasm memory (byte offsets). */
+interface Layout {
+  weights: number; biases: number; scratch: number; outMin: number; outMax: number; map: number;
+  ring: number; stage: number; end: number;
+  /** box: image column of box column 0, and its width */
+  bx: number; boxW: number;
+  blocks: number; planeLen: number; stageStride: number; mapSize: number; mapWidth: number;
+}
+
+function planLayout(ex: ConvExports, weights: ConvWeights, req: PoolRequest): Layout {
+  const n = weights.kernels;
+  const crops = req.xs.length;
+  const c = req.cropSize;
+  let xmin = Infinity, xmax = -Infinity;
+  for (let i = 0; i < crops; i++) {
+    xmin = Math.min(xmin, req.xs[i]!);
+    xmax = Math.max(xmax, req.xs[i]!);
+  }
+  // One column of margin left of the leftmost crop and right of the rightmost: their pad columns.
+  const bx = xmin - 1;
+  const boxW = xmax - xmin + c + 2;
+  const blocks = Math.ceil(boxW / 20);
+  const mapSize = convMapSize(c);
+  const mapWidth = ex.paddedMapWidth(mapSize);
+  // The conv loop reads, from the rightmost crop's tap column b = xb + 5, mapWidth consecutive k.
+  const xbMax = xmax - bx;
+  const planeLen = (Math.max(4 * blocks, Math.floor((xbMax + 5) / 5) + mapWidth) + 3) & ~3;
+  const stageStride = align16(blocks * 60 + 1);
+  let at = align16(ex.heapBase());
+  const take = (bytes: number): number => {
+    const p = at;
+    at = align16(at + bytes);
+    return p;
+  };
+  const layout: Layout = {
+    weights: take(n * 147 * 4),
+    biases: take(n * 4),
+    scratch: take(ex.scratchBytes(c, n)),
+    outMin: take(crops * n * 4),
+    outMax: req.wantMax ? take(crops * n * 4) : 0,
+    map: req.wantArgs ? take(n * mapSize * mapWidth * 4) : 0,
+    ring: take(c * 15 * planeLen * 4 + 64),
+    stage: take(STAGE_ROWS * stageStride + 64),
+    end: 0,
+    bx, boxW, blocks, planeLen, stageStride, mapSize, mapWidth,
+  };
+  layout.end = at;
+  return layout;
+}
+
+/** Crop indices in (y, x) order, so each image row is converted once. */
+function visitOrder(xs: ArrayLike<number>, ys: ArrayLike<number>): Int32Array {
+  const order = new Int32Array(xs.length);
+  for (let i = 0; i < order.length; i++) order[i] = i;
+  return order.sort((a, b) => ys[a]! - ys[b]! || xs[a]! - xs[b]! || a - b);
+}
+
+export function createWasmKernel(): ConvKernel {
+  const instance = new (wasmApi().Instance)(compiledModule(), {});
+  const ex = instance.exports as unknown as ConvExports;
+  const memory = ex.memory;
+
+  function ensureMemory(bytes: number): void {
+    const have = memory.buffer.byteLength;
+    if (bytes > have) memory.grow(Math.ceil((bytes - have) / PAGE));
+  }
+
+  /** Stage image rows [y, y + count) of the box and convert them into the ring. */
+  function convertRows(req: PoolRequest, lay: Layout, u8: Uint8Array, y: number, count: number): void {
+    const { width, data } = req.image;
+    const xs = Math.max(0, lay.bx);
+    const xe = Math.min(width, lay.bx + lay.boxW);
+    const dstCol = (xs - lay.bx) * 3;
+    for (let done = 0; done < count; done += STAGE_ROWS) {
+      const rows = Math.min(STAGE_ROWS, count - done);
+      for (let r = 0; r < rows; r++) {
+        const src = ((y + done + r) * width + xs) * 3;
+        u8.set(data.subarray(src, src + (xe - xs) * 3), lay.stage + r * lay.stageStride + dstCol);
+      }
+      ex.convertRows(lay.stage, lay.stageStride, rows, y + done, lay.ring, req.cropSize, lay.planeLen, lay.blocks);
+    }
+  }
+
+  function pool(weights: ConvWeights, req: PoolRequest): PoolResult {
+    validatePoolRequest(weights, req);
+    const n = weights.kernels;
+    const crops = req.xs.length;
+    const c = req.cropSize;
+    const mins = new Float64Array(crops * n);
+    const maxs = req.wantMax ? new Float64Array(crops * n) : null;
+    const argMins = req.wantArgs ? new Int32Array(crops * n) : null;
+    const argMaxs = req.wantArgs && req.wantMax ? new Int32Array(crops * n) : null;
+    if (crops === 0) return { mins, maxs, argMins, argMaxs };
+
+    const lay = planLayout(ex, weights, req);
+    ensureMemory(lay.end);
+    const u8 = new Uint8Array(memory.buffer);
+    const f32 = new Float32Array(memory.buffer);
+
+    // Weights reordered to [k][i][ch][j] (the conv loop's order) with the 1/255 folded in.
+    const w = weights.convWeight;
+    for (let k = 0; k < n; k++) {
+      for (let ch = 0; ch < 3; ch++) {
+        for (let i = 0; i < 7; i++) {
+          for (let j = 0; j < 7; j++) {
+            f32[(lay.weights >> 2) + k * 147 + i * 21 + ch * 7 + j] = w[k * 147 + ch * 49 + i * 7 + j]! / 255;
+          }
+        }
+      }
+      f32[(lay.biases >> 2) + k] = weights.convBias[k]!;
+    }
+    // Staged rows are only ever written at the image's columns: their margins stay zero.
+    u8.fill(0, lay.stage, lay.stage + STAGE_ROWS * lay.stageStride + 64);
+
+    let loadedLo = 0, loadedHi = 0; // image rows [loadedLo, loadedHi) are in the ring
+    for (const idx of visitOrder(req.xs, req.ys)) {
+      const x0 = req.xs[idx]!, y0 = req.ys[idx]!;
+      const from = y0 >= loadedLo && y0 <= loadedHi ? loadedHi : y0;
+      if (from < y0 + c) convertRows(req, lay, u8, from, y0 + c - from);
+      loadedLo = y0;
+      loadedHi = y0 + c;
+      const outMin = lay.outMin + idx * n * 4;
+      const outMax = lay.outMax ? lay.outMax + idx * n * 4 : 0;
+      ex.poolCrop(lay.weights, lay.biases, n, c, lay.ring, c, lay.planeLen, y0, x0 - lay.bx, lay.scratch, outMin, outMax, lay.map);
+      if (argMins) {
+        const mapBytes = lay.mapSize * lay.mapWidth * 4;
+        for (let k = 0; k < n; k++) {
+          argMins[idx * n + k] = ex.findFirst(lay.map + k * mapBytes, lay.mapSize, f32[(outMin >> 2) + k]!);
+          if (argMaxs) argMaxs[idx * n + k] = ex.findFirst(lay.map + k * mapBytes, lay.mapSize, f32[(outMax >> 2) + k]!);
+        }
+      }
+    }
+    for (let i = 0; i < crops * n; i++) {
+      mins[i] = f32[(lay.outMin >> 2) + i]!;
+      if (maxs) maxs[i] = f32[(lay.outMax >> 2) + i]!;
+    }
+    return { mins, maxs, argMins, argMaxs };
+  }
+
+  return { name: 'wasm-simd', pool };
+}
+
+registerKernel({ name: 'wasm-simd', priority: 100, create: createWasmKernel });
