@@ -47,12 +47,12 @@ export interface FixtureTensor {
   shape: number[];
   /** defaults to row-major */
   stride?: number[];
-  dtype?: 'float32' | 'float64' | 'int64';
-  /** storage contents (length = storage numel) */
+  dtype?: 'float32' | 'float64' | 'int64' | 'float16';
+  /** storage contents (length = storage numel); for float16, the raw 16-bit patterns */
   storage: number[];
 }
 
-const STORAGE: Record<NonNullable<FixtureTensor['dtype']>, string> = { float32: 'FloatStorage', float64: 'DoubleStorage', int64: 'LongStorage' };
+const STORAGE: Record<NonNullable<FixtureTensor['dtype']>, string> = { float32: 'FloatStorage', float64: 'DoubleStorage', int64: 'LongStorage', float16: 'HalfStorage' };
 
 function rowMajor(shape: number[]): number[] {
   const s = new Array<number>(shape.length);
@@ -80,6 +80,7 @@ function storageBytes(t: FixtureTensor): Uint8Array {
   const dtype = t.dtype ?? 'float32';
   if (dtype === 'float32') return new Uint8Array(Float32Array.from(t.storage).buffer);
   if (dtype === 'float64') return new Uint8Array(Float64Array.from(t.storage).buffer);
+  if (dtype === 'float16') return new Uint8Array(Uint16Array.from(t.storage).buffer);
   return new Uint8Array(BigInt64Array.from(t.storage, (v) => BigInt(v)).buffer);
 }
 

@@ -271,6 +271,10 @@ test('crafted zip checkpoints: module. stripping, bare state dict, float64, stri
   assert.equal(t.dtype, 'float64');
   assert.deepEqual(Array.from(t.data as Float64Array), [0, 3, 1, 4, 2, 5]);
   assert.deepEqual(Array.from(sd.get('n')!.data as BigInt64Array), [42n]);
+  // float16 storages are widened to float32 values (1, -2, 1/3 rounded to half, smallest subnormal, inf).
+  const half = readTorchStateDict(zipCheckpoint({ h: { shape: [5], dtype: 'float16', storage: [0x3c00, 0xc000, 0x3555, 0x0001, 0x7c00] } }), 'h.pt').get('h')!;
+  assert.equal(half.dtype, 'float16');
+  assert.deepEqual(Array.from(half.data as Float32Array), [1, -2, 0.333251953125, 2 ** -24, Infinity]);
   // fc.weight as [1,K] is accepted too.
   const flat = focusLiteTensors(2);
   flat['fc.weight']!.shape = [1, 2];

@@ -129,14 +129,20 @@ function float16ToNumber(h: number): number {
   return sign * (1 + frac / 1024) * 2 ** (exp - 15);
 }
 
+const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** Row-major strides (dimensions of size 1 may have any stride). */
+function isContiguous(shape: readonly number[], stride: readonly number[]): boolean {
+  for (let d = shape.length - 1, expect = 1; d >= 0; expect *= shape[d]!, d--) {
+    if (shape[d]! > 1 && stride[d] !== expect) return false;
+  }
+  return true;
+}
+
 /** Storage element index of each tensor element in row-major order (any strides, views included). */
 function elementIndex(shape: readonly number[], stride: readonly number[], offset: number, numel: number): Float64Array {
   const index = new Float64Array(numel);
-  let contiguous = true;
-  for (let d = shape.length - 1, expect = 1; d >= 0; expect *= shape[d]!, d--) {
-    if (shape[d]! > 1 && stride[d] !== expect) contiguous = false;
-  }
-  if (contiguous) {
+  if (isContiguous(shape, stride)) {
     for (let i = 0; i < numel; i++) index[i] = offset + i;
     return index;
   }
@@ -163,9 +169,19 @@ function materialize(t: PendingTensor): TorchTensor {
     if (last >= storage.numel) throw new Error(`a tensor reaches past the end of storage "${storage.key}"`);
   }
   const bytes = storage.data!;
+  const size = storage.elemSize;
+  if (HOST_LITTLE_ENDIAN && isContiguous(shape, stride) && storage.dtype !== 'float16') {
+    // Fast path (every tensor of the published files): copy the bytes, which also aligns them.
+    const copy = bytes.slice(offset * size, (offset + numel) * size).buffer;
+    switch (storage.dtype) {
+      case 'float32': return { dtype: 'float32', shape, data: new Float32Array(copy) };
+      case 'float64': return { dtype: 'float64', shape, data: new Float64Array(copy) };
+      case 'int32': return { dtype: 'int32', shape, data: new Int32Array(copy) };
+      case 'int64': return { dtype: 'int64', shape, data: new BigInt64Array(copy) };
+    }
+  }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const index = elementIndex(shape, stride, offset, numel);
-  const size = storage.elemSize;
   switch (storage.dtype) {
     case 'float32': return { dtype: 'float32', shape, data: Float32Array.from(index, (e) => view.getFloat32(e * size, true)) };
     case 'float16': return { dtype: 'float16', shape, data: Float32Array.from(index, (e) => float16ToNumber(view.getUint16(e * size, true))) };
