@@ -26,17 +26,16 @@ export function heapBase(): usize {
 // ---------------------------------------------------------------------------------------------
 
 /**
- * Converts `rows` staged rows into ring rows. Staged row r (at stage + r * stageStride) holds the
- * box's pixels as RGB bytes, zero where the box leaves the image, and is readable for
- * blocks * 60 + 1 bytes. Image row y + r goes to ring slot (y + r) % ringRows. Each block of 20
- * pixels yields 4 consecutive k of all 15 planes; k from 4 * blocks to planeLen - 1 is zeroed so
- * that over-reads by the conv loop meet finite zeros.
+ * Converts `rows` image rows into ring rows. Row r's bytes start at src + r * srcStride with the
+ * box's column 0 (RGB) and must be readable for blocks * 60 + 1 bytes. Image row y + r goes to ring
+ * slot (y + r) % ringRows. Each block of 20 pixels yields 4 consecutive k of all 15 planes; k from
+ * 4 * blocks to planeLen - 1 is zeroed so that the conv loop's over-reads meet finite values.
  */
-export function convertRows(stage: usize, stageStride: i32, rows: i32, y: i32, ring: usize, ringRows: i32, planeLen: i32, blocks: i32): void {
+export function convertRows(src0: usize, srcStride: i32, rows: i32, y: i32, ring: usize, ringRows: i32, planeLen: i32, blocks: i32): void {
   const planeBytes = <usize>planeLen << 2;
   const rowBytes = planeBytes * 15;
   for (let r = 0; r < rows; r++) {
-    const src = stage + <usize>r * <usize>stageStride;
+    const src = src0 + <usize>r * <usize>srcStride;
     const dst = ring + <usize>((y + r) % ringRows) * rowBytes;
     for (let blk = 0; blk < blocks; blk++) {
       const s = src + <usize>blk * 60;
@@ -84,10 +83,22 @@ export function convertRows(stage: usize, stageStride: i32, rows: i32, y: i32, r
 // Conv + pool of one crop.
 // ---------------------------------------------------------------------------------------------
 
-// CHUNKS-BEGIN
+// Register budget. V8 (TurboFan) issues every load of a loop body before its arithmetic, so the
+// loaded vectors, the accumulators and the splatted weights are all live at once and must fit the
+// 15 allocatable xmm registers, or it spills to the stack (measured: 2x slower). Hence 6
+// accumulators for one kernel (6 loads + 6 + 1 weight = 13) and 2 kernels x 4 vectors sharing each
+// load (4 + 8 + 2 = 14). Unrolling the tap loop by hand makes it hoist even more loads: don't.
+
+/** Kernels computed together by chunkGroup, and the output columns of one chunkGroup call. */
 const GROUP_K = 2;
 const GROUP_COLS = 16;
 
+/**
+ * Conv outputs of one kernel for one output row: 24 adjacent columns starting at byte offset
+ * `colByte` (= 4 * first column), stored to `out` as 6 v128. `rows` points at the ring address of
+ * crop row 5r - 1 (so rows[i] is tap row i); taps iLo..iHi are the rows inside the crop.
+ * `w` holds this kernel's 147 weights as [i][ch][j]; `cols` the 21 byte offsets of (ch, j).
+ */
 function chunk6(w: usize, rows: usize, iLo: i32, iHi: i32, cols: usize, colByte: usize, bias: f32, out: usize): void {
   const b = f32x4.splat(bias);
   let a0 = b, a1 = b, a2 = b, a3 = b, a4 = b, a5 = b;
@@ -149,7 +160,6 @@ function chunkGroup(w: usize, rows: usize, iLo: i32, iHi: i32, cols: usize, colB
   v128.store(out, a1_2, 96);
   v128.store(out, a1_3, 112);
 }
-// CHUNKS-END
 
 /**
  * Width of a stored map row: the conv loops compute 24 (one kernel) or 16 (two kernels) columns

@@ -30,7 +30,7 @@ interface WasmApi {
 interface ConvExports {
   readonly memory: WasmMemory;
   heapBase(): number;
-  convertRows(stage: number, stageStride: number, rows: number, y: number, ring: number, ringRows: number, planeLen: number, blocks: number): void;
+  convertRows(src: number, srcStride: number, rows: number, y: number, ring: number, ringRows: number, planeLen: number, blocks: number): void;
   paddedMapWidth(mapSize: number): number;
   scratchBytes(cropSize: number, kernels: number): number;
   poolCrop(
@@ -95,6 +95,11 @@ const align16 = (n: number): number => (n + 15) & ~15;
 interface Layout {
   weights: number; biases: number; scratch: number; outMin: number; outMax: number; map: number;
   ring: number; stage: number; end: number;
+  /**
+   * Staging of image bytes: whole image rows (one copy per batch) when the box spans most of the
+   * image's width, else just the box's columns of each row.
+   */
+  wholeRows: boolean;
   /** box: image column of box column 0, and its width */
   bx: number; boxW: number;
   blocks: number; planeLen: number; stageStride: number; mapSize: number; mapWidth: number;
@@ -118,7 +123,9 @@ function planLayout(ex: ConvExports, weights: ConvWeights, req: PoolRequest): La
   // The conv loop reads, from the rightmost crop's tap column b = xb + 5, mapWidth consecutive k.
   const xbMax = xmax - bx;
   const planeLen = (Math.max(4 * blocks, Math.floor((xbMax + 5) / 5) + mapWidth) + 3) & ~3;
-  const stageStride = align16(blocks * 60 + 1);
+  const wholeRows = 2 * boxW >= req.image.width;
+  // convertRows reads blocks * 60 + 1 bytes from each row's box column 0.
+  const stageStride = wholeRows ? req.image.width * 3 : align16(blocks * 60 + 1);
   let at = align16(ex.heapBase());
   const take = (bytes: number): number => {
     const p = at;
@@ -133,9 +140,10 @@ function planLayout(ex: ConvExports, weights: ConvWeights, req: PoolRequest): La
     outMax: req.wantMax ? take(crops * n * 4) : 0,
     map: req.wantArgs ? take(n * mapSize * mapWidth * 4) : 0,
     ring: take(c * 15 * planeLen * 4 + 64),
-    stage: take(STAGE_ROWS * stageStride + 64),
+    // 16 bytes of slack before (box column 0 may be image column -1) and after (over-reads).
+    stage: take(16 + STAGE_ROWS * stageStride + blocks * 60 + 64),
     end: 0,
-    bx, boxW, blocks, planeLen, stageStride, mapSize, mapWidth,
+    wholeRows, bx, boxW, blocks, planeLen, stageStride, mapSize, mapWidth,
   };
   layout.end = at;
   return layout;
@@ -158,19 +166,30 @@ export function createWasmKernel(): ConvKernel {
     if (bytes > have) memory.grow(Math.ceil((bytes - have) / PAGE));
   }
 
-  /** Stage image rows [y, y + count) of the box and convert them into the ring. */
+  /**
+   * Stage image rows [y, y + count) and convert them into the ring. Staged bytes of columns outside
+   * the image are left as they are: such columns are only ever a crop's pad column (zeroed while
+   * that crop is pooled) or lie past the last real output (lanes that are masked out).
+   */
   function convertRows(req: PoolRequest, lay: Layout, u8: Uint8Array, y: number, count: number): void {
     const { width, data } = req.image;
+    const stage = lay.stage + 16;
+    const rowBytes = width * 3;
     const xs = Math.max(0, lay.bx);
     const xe = Math.min(width, lay.bx + lay.boxW);
-    const dstCol = (xs - lay.bx) * 3;
     for (let done = 0; done < count; done += STAGE_ROWS) {
       const rows = Math.min(STAGE_ROWS, count - done);
-      for (let r = 0; r < rows; r++) {
-        const src = ((y + done + r) * width + xs) * 3;
-        u8.set(data.subarray(src, src + (xe - xs) * 3), lay.stage + r * lay.stageStride + dstCol);
+      const first = y + done;
+      if (lay.wholeRows) {
+        u8.set(data.subarray(first * rowBytes, (first + rows) * rowBytes), stage);
+        ex.convertRows(stage + lay.bx * 3, rowBytes, rows, first, lay.ring, req.cropSize, lay.planeLen, lay.blocks);
+      } else {
+        for (let r = 0; r < rows; r++) {
+          const src = (first + r) * rowBytes + xs * 3;
+          u8.set(data.subarray(src, src + (xe - xs) * 3), stage + r * lay.stageStride + (xs - lay.bx) * 3);
+        }
+        ex.convertRows(stage, lay.stageStride, rows, first, lay.ring, req.cropSize, lay.planeLen, lay.blocks);
       }
-      ex.convertRows(lay.stage, lay.stageStride, rows, y + done, lay.ring, req.cropSize, lay.planeLen, lay.blocks);
     }
   }
 
@@ -202,8 +221,6 @@ export function createWasmKernel(): ConvKernel {
       }
       f32[(lay.biases >> 2) + k] = weights.convBias[k]!;
     }
-    // Staged rows are only ever written at the image's columns: their margins stay zero.
-    u8.fill(0, lay.stage, lay.stage + STAGE_ROWS * lay.stageStride + 64);
 
     let loadedLo = 0, loadedHi = 0; // image rows [loadedLo, loadedHi) are in the ring
     for (const idx of visitOrder(req.xs, req.ys)) {
