@@ -4,9 +4,13 @@ import type { Command } from 'commander';
 import { scoreCommand } from './score.js';
 import { importCommand } from './import.js';
 import { infoCommand } from './info.js';
+import { evalCommand } from './eval.js';
+import { cvCommand } from './cv.js';
 
 export const commandFactories: Array<() => Command> = [
   scoreCommand,
   importCommand,
   infoCommand,
+  evalCommand,
+  cvCommand,
 ];
