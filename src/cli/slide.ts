@@ -1,0 +1,127 @@
+/** `focuslite slide <files|folders|globs...>`: whole-slide focus maps and a cohort QC summary. */
+import { Command } from 'commander';
+import cliProgress from 'cli-progress';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { expandInputs } from '../io/inputs.js';
+import { resolveModel, defaultModelPath } from '../io/model-source.js';
+import { createComputeEngine } from '../pipeline/compute-engine.js';
+import { defaultThreads } from '../pipeline/score-files.js';
+import { defaultThreshold, runSlideBatch, type SlideSummaryRow } from '../pipeline/slide-batch.js';
+import { choiceOption, intOption, numberOption } from './options.js';
+
+/** Extensions searched for in folders; single files are taken whatever their extension. */
+export const SLIDE_EXTENSIONS = ['.svs', '.tif', '.tiff', '.ndpi', '.mrxs', '.scn', '.bif', '.vms', '.vmu', '.svslide', '.dcm', '.png', '.jpg', '.jpeg', '.webp'];
+
+interface SlideOpts {
+  output: string;
+  weights?: string;
+  threshold?: number;
+  maxBlurShare: number;
+  minTissue: number;
+  mpp?: number;
+  threads: number;
+  force?: boolean;
+  backend: 'auto' | 'sharp' | 'openslide';
+  thumbnail: number;
+  kernel?: string;
+}
+
+export function slideCommand(): Command {
+  return new Command('slide')
+    .description('Whole-slide focus QC: tissue detection, focus scores of every tissue crop, heat map, QuPath GeoJSON, summary.csv')
+    .argument('<inputs...>', 'slides (SVS, TIFF, NDPI, MRXS, ... ), folders (searched recursively) or glob patterns')
+    .requiredOption('-o, --output <dir>', 'output folder (per slide: .focus.json, .tiles.csv, .geojson, .heatmap.png, .mask.png; plus summary.csv, errors.txt)')
+    .option('-w, --weights <file>', 'model (default: the built-in 1-kernel z-level model)')
+    .option('--threshold <score>', 'tile score above which a tile is out of focus (default 3 for z-level models; required for relative models)', numberOption('threshold', -1e6, 1e6))
+    .option('--max-blur-share <f>', 'a slide fails QC when more than this share of tissue area is out of focus', numberOption('max-blur-share', 0, 1), 0.1)
+    .option('--min-tissue <f>', 'score crops with at least this tissue fraction', numberOption('min-tissue', 0, 1), 0.5)
+    .option('--mpp <um>', 'score at this resolution (µm/px) instead of level 0', numberOption('mpp', 0.01, 100))
+    .option('-t, --threads <n>', 'compute threads', intOption('threads', 1, 256), defaultThreads())
+    .option('--force', 'rescore slides whose outputs already exist')
+    .option('--backend <name>', 'slide reader: auto, sharp, openslide', choiceOption('backend', ['auto', 'sharp', 'openslide'] as const), 'auto')
+    .option('--thumbnail <px>', 'longer side of the thumbnail for tissue detection and heat maps', intOption('thumbnail', 64, 16384), 2048)
+    .option('--kernel <name>', 'conv kernel backend (wasm-simd, reference)')
+    .action(async (inputs: string[], opts: SlideOpts) => {
+      process.exitCode = await runSlide(inputs, opts);
+    });
+}
+
+async function runSlide(inputs: string[], opts: SlideOpts): Promise<number> {
+  const { model, path } = await resolveModel(opts.weights ?? (hasDefault('1k-zlevel') ? defaultModelPath('1k-zlevel') : undefined));
+  const threshold = opts.threshold ?? defaultThreshold(model);
+  if (threshold === null) {
+    throw new Error(`${path}: relative-scale model (PLCC-trained) has no absolute blur level; pass --threshold <score>`);
+  }
+  const { files, errors } = await expandInputs(inputs, SLIDE_EXTENSIONS);
+  for (const e of errors) process.stderr.write(`focuslite: ${e}\n`);
+  if (files.length === 0) {
+    process.stderr.write('focuslite: no slides to process\n');
+    return 1;
+  }
+  const bars = createBars(files.length);
+  const engine = createComputeEngine(model, opts.threads, opts.kernel);
+  let rows: SlideSummaryRow[];
+  try {
+    rows = await runSlideBatch(files, model, engine, {
+      outDir: resolve(opts.output),
+      threshold,
+      maxBlurShare: opts.maxBlurShare,
+      minTissue: opts.minTissue,
+      mpp: opts.mpp,
+      force: opts.force,
+      backend: opts.backend,
+      thumbnailSize: opts.thumbnail,
+      modelLabel: path,
+    }, {
+      onSlideStart: (i, file) => bars.start(i, file),
+      onSlideProgress: (done, total) => bars.progress(done, total),
+      onSlideEnd: (_i, row) => bars.end(row),
+    });
+  } finally {
+    bars.stop();
+    await engine.close();
+  }
+  const failed = rows.filter((r) => r.status === 'error').length + errors.length;
+  const ok = rows.filter((r) => r.status === 'ok').length;
+  const skipped = rows.filter((r) => r.status === 'skipped').length;
+  const failing = rows.filter((r) => r.pass === false).length;
+  process.stderr.write(`focuslite: ${ok} slide(s) scored, ${skipped} skipped (outputs exist; --force to redo), ${failed} failed, ${failing} fail QC; summary in ${resolve(opts.output, 'summary.csv')}\n`);
+  return failed > 0 ? 1 : 0;
+}
+
+function hasDefault(name: '1k-zlevel'): boolean {
+  return existsSync(defaultModelPath(name));
+}
+
+/** Two bars on a TTY (overall slides with ETA, crops of the current slide); plain lines otherwise. */
+function createBars(total: number) {
+  const tty = !!process.stderr.isTTY && !process.env.CI;
+  const line = (r: SlideSummaryRow): string =>
+    r.status === 'error' ? `failed  ${r.error}`
+      : `${r.status === 'skipped' ? 'skipped' : 'scored '} ${r.slide}: ${r.crops} crops, mean ${r.mean?.toFixed(3) ?? '-'}, blur share ${r.blurShare === null ? '-' : (r.blurShare * 100).toFixed(1) + '%'}, QC ${r.pass === null ? '-' : r.pass ? 'pass' : 'FAIL'}${r.seconds ? `, ${r.seconds.toFixed(1)} s` : ''}`;
+  if (!tty) {
+    return { start() {}, progress() {}, end: (r: SlideSummaryRow) => void process.stderr.write(line(r) + '\n'), stop() {} };
+  }
+  const multi = new cliProgress.MultiBar({ stream: process.stderr, hideCursor: true, clearOnComplete: false, format: '{label} [{bar}] {value}/{total} | ETA {eta_formatted}' }, cliProgress.Presets.shades_classic);
+  const overall = multi.create(total, 0, { label: 'slides' });
+  let current: cliProgress.SingleBar | null = null;
+  return {
+    start(_i: number, file: string) {
+      current = multi.create(1, 0, { label: `crops of ${file.split('/').pop()}` });
+    },
+    progress(done: number, all: number) {
+      current?.setTotal(Math.max(1, all));
+      current?.update(done);
+    },
+    end(r: SlideSummaryRow) {
+      if (current) multi.remove(current);
+      current = null;
+      multi.log(line(r) + '\n');
+      overall.increment();
+    },
+    stop() {
+      multi.stop();
+    },
+  };
+}
