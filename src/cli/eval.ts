@@ -2,12 +2,11 @@
  * `focuslite eval`: metrics of a model on a labelled dataset (FocusPath, TCGA@Focus or a score CSV),
  * as a Table-1-style Markdown table or JSON on stdout. See src/eval/evaluate-dataset.ts.
  */
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { resolveModel } from '../io/model-source.js';
 import { defaultThreads } from '../pipeline/score-files.js';
-import { evaluateDataset, formatEvaluationJson, formatEvaluationMarkdown, loadEvalDataset, scoresCsv, timingLine, writeOutputFile, type EvalSource } from '../eval/evaluate-dataset.js';
+import { evaluateDataset, formatEvaluationJson, formatEvaluationMarkdown, loadEvalDataset, makeOutputDir, scoresCsv, timingLine, writeOutputFile, type EvalSource } from '../eval/evaluate-dataset.js';
 import { choiceOption, intOption } from './options.js';
 import { createProgress } from './progress.js';
 
@@ -64,7 +63,7 @@ async function runEval(opts: EvalOpts): Promise<number> {
   // Both checks before any scoring: every missing image is listed, and the weights load.
   const dataset = await loadEvalDataset(source);
   const { model, path: weights } = await resolveModel(opts.weights);
-  if (opts.out) mkdirSync(opts.out, { recursive: true });
+  if (opts.out) makeOutputDir(opts.out);
 
   const progress = createProgress(dataset.items.length, 'evaluating');
   const ev = await evaluateDataset(dataset, model, {

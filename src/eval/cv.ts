@@ -23,7 +23,7 @@
  * the spread over splits measures the data split alone.
  *
  * Timing (the ms/image column): the model's time to score one 1024x1024 image (49 crops) on one
- * thread, decode excluded, median of a few runs on a procedural tissue-like image, per split model.
+ * thread, decode excluded, median of a few runs on a fixed random image, per split model.
  *
  * Output in <outDir>: split-<j>/ (model.json, log.csv, checkpoint.json from the trainer, plus
  * split.csv, test-scores.csv, transfer-scores.csv and result.json), report.md and report.json,
@@ -31,7 +31,7 @@
  * set is reused, so an interrupted run continues where it stopped.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import type { RgbImage } from '../core/image.js';
 import { parameterCount, type FocusLiteModel } from '../core/model.js';
@@ -42,9 +42,8 @@ import { defaultThreads } from '../pipeline/score-files.js';
 import type { Dataset, DatasetFormat, DatasetItem } from '../train/datasets.js';
 import { splitCsvLine } from '../train/datasets.js';
 import { Rng } from '../train/rng.js';
-import { makeTissueLikeImage } from '../train/tissue-image.js';
 import { DEFAULT_CONFIG, train, validateConfig, type TrainConfig, type TrainEvents } from '../train/trainer.js';
-import { PROTOCOLS, evalTargets, modelName, scoreDataset, scoresCsv, writeOutputFile, type ScoringTiming } from './evaluate-dataset.js';
+import { PROTOCOLS, evalTargets, makeOutputDir, modelName, scoreDataset, scoresCsv, writeOutputFile, type ScoringTiming } from './evaluate-dataset.js';
 import { evaluate, meanStd, type Evaluation } from './metrics.js';
 import { formatMetricsJson, formatMetricsMarkdown, formatMetricValue, type MetricValue, type MetricsRow } from './report.js';
 
@@ -233,6 +232,17 @@ export function splitListCsv(items: readonly DatasetItem[], split: Split): strin
 let timingImage: RgbImage | null = null;
 
 /**
+ * A fixed textured image for timing (the conv cost does not depend on the pixels, but a
+ * realistic spread of values keeps any data-dependent fast path honest).
+ */
+function timingPixels(size: number): RgbImage {
+  const rng = new Rng(20200101);
+  const data = new Uint8Array(size * size * 3);
+  for (let i = 0; i < data.length; i++) data[i] = 96 + (rng.nextUint32() & 127);
+  return { width: size, height: size, data };
+}
+
+/**
  * The model's time to score one size x size image on one thread (dense grid, decode excluded):
  * the median of `repeats` runs after one warm-up run, in milliseconds.
  */
@@ -240,7 +250,7 @@ export function timeModel(model: FocusLiteModel, options: { repeats?: number; ke
   const repeats = options.repeats ?? 5;
   const size = options.size ?? 1024;
   intIn('timing repeats', repeats, 1, 1000);
-  if (!timingImage || timingImage.width !== size) timingImage = makeTissueLikeImage(size, size, 1);
+  if (!timingImage || timingImage.width !== size) timingImage = timingPixels(size);
   const kernel = pipelineKernel(options.kernel);
   scoreRgbImage(model, kernel, timingImage);
   const times: number[] = [];
@@ -410,7 +420,7 @@ export async function runCrossValidation(options: CvOptions): Promise<CvReport> 
   const given = options.splitLists;
   if (given && given.length === 0) throw new Error('Expected at least one split list but received none');
   const splits = given ? given.map((g) => g.split) : makeSplits(dataset.items, { splits: options.splits ?? 10, seed, groupBy });
-  mkdirSync(outDir, { recursive: true });
+  makeOutputDir(outDir);
 
   const results: SplitResult[] = [];
   for (let j = 0; j < splits.length; j++) {
@@ -419,7 +429,7 @@ export async function runCrossValidation(options: CvOptions): Promise<CvReport> 
     const parts = { train: pick(dataset.items, split.train), val: pick(dataset.items, split.val), test: pick(dataset.items, split.test) };
     const sizes = sizesOf(split);
     const dir = join(outDir, `split-${String(k).padStart(2, '0')}`);
-    mkdirSync(dir, { recursive: true });
+    makeOutputDir(dir);
     writeOutputFile(join(dir, 'split.csv'), splitListCsv(dataset.items, split));
     const key = splitKey(config, parts, options.transfer);
     const resultPath = join(dir, 'result.json');

@@ -17,6 +17,7 @@
  * The image check happens in the loaders (src/train/datasets.ts): all missing images are listed
  * in one error before anything is scored.
  */
+import { mkdirSync } from 'node:fs';
 import type { FocusLiteModel } from '../core/model.js';
 import { parameterCount } from '../core/model.js';
 import { defaultThreads, scoreFiles, type FileFailure } from '../pipeline/score-files.js';
@@ -269,6 +270,17 @@ export function scoresCsv(images: readonly ScoredImage[]): string {
     lines.push([csvField(im.name), csvField(im.path), String(im.score), String(im.target), im.label === undefined ? '' : String(im.label), im.width, im.height].join(','));
   }
   return lines.join('\n') + '\n';
+}
+
+/** Create an output folder (and its parents); failures become one line naming the folder. */
+export function makeOutputDir(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'EEXIST' || code === 'ENOTDIR' ? 'a file is in the way' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
+    throw new Error(`${dir}: cannot create output folder (${why})`);
+  }
 }
 
 /** Write a report or scores file atomically; failures become one line naming the file. */
