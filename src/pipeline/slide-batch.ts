@@ -144,7 +144,7 @@ export async function processSlide(file: string, name: string, model: FocusLiteM
     const legendScale = model.scale;
     await writeFileAtomic(paths.tilesCsv, tilesCsv(result.tiles));
     await writeFileAtomic(paths.geojson, JSON.stringify(tilesGeoJson(result.tiles, { threshold: opts.threshold, modelName: opts.modelLabel, scale: legendScale })));
-    await writeFileAtomic(paths.heatmap, await renderHeatmap(result.thumbnail, result.thumbScaleX, result.tiles, { scale: legendScale, threshold: opts.threshold }));
+    await writeFileAtomic(paths.heatmap, await renderHeatmap(result.thumbnail, result.thumbScaleX, result.tiles, { scale: legendScale, threshold: opts.threshold, tissueMask: result.tissueMask }));
     await writeFileAtomic(paths.mask, await renderMask(result.thumbnail.width, result.thumbnail.height, result.thumbScaleX, result.tiles, opts.threshold));
     await writeFileAtomic(paths.focusJson, JSON.stringify({ ...report, outputs: { ...paths } }, null, 2) + '\n');
     return {
