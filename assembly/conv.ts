@@ -66,17 +66,18 @@ export function convertRows(src0: usize, srcStride: i32, rows: i32, y: i32, ring
   }
 }
 
-/** Widens 16 bytes (4 planes x 4 groups) to floats and stores `planes` of the 4 planes. */
+/** Widens 16 bytes (4 planes x 4 groups) to centred floats and stores `planes` of the 4 planes. */
 // @ts-ignore: decorator
 @inline function storeBytesAsFloats(d: usize, planeBytes: usize, firstPlane: i32, bytes: v128, planes: i32): void {
-  const lo = i16x8.extend_low_i8x16_u(bytes);
-  const hi = i16x8.extend_high_i8x16_u(bytes);
+  // Centred pixels (value - 128): see "Precision" below.
+  const centre = i16x8.splat(128);
+  const lo = i16x8.sub(i16x8.extend_low_i8x16_u(bytes), centre);
+  const hi = i16x8.sub(i16x8.extend_high_i8x16_u(bytes), centre);
   const p = d + <usize>firstPlane * planeBytes;
-  // Values are 0..255, so the signed conversion (one instruction on x86) is exact.
-  v128.store(p, f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_u(lo)));
-  v128.store(p + planeBytes, f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_u(lo)));
-  v128.store(p + 2 * planeBytes, f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_u(hi)));
-  if (planes > 3) v128.store(p + 3 * planeBytes, f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_u(hi)));
+  v128.store(p, f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_s(lo)));
+  v128.store(p + planeBytes, f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_s(lo)));
+  v128.store(p + 2 * planeBytes, f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_s(hi)));
+  if (planes > 3) v128.store(p + 3 * planeBytes, f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_s(hi)));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -84,10 +85,15 @@ export function convertRows(src0: usize, srcStride: i32, rows: i32, y: i32, ring
 // ---------------------------------------------------------------------------------------------
 
 // Register budget. V8 (TurboFan) issues every load of a loop body before its arithmetic, so the
-// loaded vectors, the accumulators and the splatted weights are all live at once and must fit the
-// 15 allocatable xmm registers, or it spills to the stack (measured: 2x slower). Hence 6
-// accumulators for one kernel (6 loads + 6 + 1 weight = 13) and 2 kernels x 4 vectors sharing each
-// load (4 + 8 + 2 = 14). Unrolling the tap loop by hand makes it hoist even more loads: don't.
+// loaded vectors, the running sums and the splatted weights are all live at once and must fit the
+// 15 allocatable xmm registers, or it spills to the stack (measured: 2x slower). Hence 6 sums for
+// one kernel (6 loads + 6 + 1 weight = 13) and 2 kernels x 4 vectors sharing each load
+// (4 + 8 + 2 = 14). Unrolling the tap loop by hand makes it hoist even more loads: don't.
+//
+// Precision (float32, compared with a float64 reference at 1e-5): pixels are stored centred
+// (value - 128, the constant part is in the bias rows) and each tap row's 21 products are summed on
+// their own before joining the output's total in memory. Both keep the running sums small; with
+// the official 10-kernel weights the worst error on real tissue drops from ~2e-5 to ~3e-6.
 
 /** Kernels computed together by chunkGroup, and the output columns of one chunkGroup call. */
 const GROUP_K = 2;
@@ -97,68 +103,87 @@ const GROUP_COLS = 16;
  * Conv outputs of one kernel for one output row: 24 adjacent columns starting at byte offset
  * `colByte` (= 4 * first column), stored to `out` as 6 v128. `rows` points at the ring address of
  * crop row 5r - 1 (so rows[i] is tap row i); taps iLo..iHi are the rows inside the crop.
- * `w` holds this kernel's 147 weights as [i][ch][j]; `cols` the 21 byte offsets of (ch, j).
+ * `w` holds this kernel's 147 weights as [i][ch][j]; `cols` the 21 byte offsets of (ch, j);
+ * `bias` the starting values of these 24 outputs (bias plus the centring constant).
  */
-function chunk6(w: usize, rows: usize, iLo: i32, iHi: i32, cols: usize, colByte: usize, bias: f32, out: usize): void {
-  const b = f32x4.splat(bias);
-  let a0 = b, a1 = b, a2 = b, a3 = b, a4 = b, a5 = b;
+function chunk6(w: usize, rows: usize, iLo: i32, iHi: i32, cols: usize, colByte: usize, bias: usize, out: usize): void {
+  v128.store(out, v128.load(bias, 0), 0);
+  v128.store(out, v128.load(bias, 16), 16);
+  v128.store(out, v128.load(bias, 32), 32);
+  v128.store(out, v128.load(bias, 48), 48);
+  v128.store(out, v128.load(bias, 64), 64);
+  v128.store(out, v128.load(bias, 80), 80);
   for (let i = iLo; i <= iHi; i++) {
     const base = load<usize>(rows + (<usize>i << 2)) + colByte;
     const wi = w + <usize>i * 84;
+    const zero = f32x4.splat(0);
+    let s0 = zero, s1 = zero, s2 = zero, s3 = zero, s4 = zero, s5 = zero;
     for (let t: usize = 0; t < 84; t += 4) {
       const p = base + <usize>load<i32>(cols + t);
       const wv = v128.load32_splat(wi + t);
-      a0 = f32x4.add(a0, f32x4.mul(wv, v128.load(p, 0)));
-      a1 = f32x4.add(a1, f32x4.mul(wv, v128.load(p, 16)));
-      a2 = f32x4.add(a2, f32x4.mul(wv, v128.load(p, 32)));
-      a3 = f32x4.add(a3, f32x4.mul(wv, v128.load(p, 48)));
-      a4 = f32x4.add(a4, f32x4.mul(wv, v128.load(p, 64)));
-      a5 = f32x4.add(a5, f32x4.mul(wv, v128.load(p, 80)));
+      s0 = f32x4.add(s0, f32x4.mul(wv, v128.load(p, 0)));
+      s1 = f32x4.add(s1, f32x4.mul(wv, v128.load(p, 16)));
+      s2 = f32x4.add(s2, f32x4.mul(wv, v128.load(p, 32)));
+      s3 = f32x4.add(s3, f32x4.mul(wv, v128.load(p, 48)));
+      s4 = f32x4.add(s4, f32x4.mul(wv, v128.load(p, 64)));
+      s5 = f32x4.add(s5, f32x4.mul(wv, v128.load(p, 80)));
     }
+    v128.store(out, f32x4.add(v128.load(out, 0), s0), 0);
+    v128.store(out, f32x4.add(v128.load(out, 16), s1), 16);
+    v128.store(out, f32x4.add(v128.load(out, 32), s2), 32);
+    v128.store(out, f32x4.add(v128.load(out, 48), s3), 48);
+    v128.store(out, f32x4.add(v128.load(out, 64), s4), 64);
+    v128.store(out, f32x4.add(v128.load(out, 80), s5), 80);
   }
-  v128.store(out, a0, 0);
-  v128.store(out, a1, 16);
-  v128.store(out, a2, 32);
-  v128.store(out, a3, 48);
-  v128.store(out, a4, 64);
-  v128.store(out, a5, 80);
 }
 
-function chunkGroup(w: usize, rows: usize, iLo: i32, iHi: i32, cols: usize, colByte: usize, biases: usize, out: usize): void {
-  const b0 = v128.load32_splat(biases, 0);
-  const b1 = v128.load32_splat(biases, 4);
-  let a0_0 = b0, a0_1 = b0, a0_2 = b0, a0_3 = b0;
-  let a1_0 = b1, a1_1 = b1, a1_2 = b1, a1_3 = b1;
+/**
+ * As chunk6 for GROUP_K = 2 kernels (weights w and w + 588 bytes, starting values at bias and
+ * bias + biasStride) and GROUP_COLS = 16 columns: each loaded vector feeds both kernels. Output:
+ * the first kernel's 4 v128, then the second's.
+ */
+function chunkGroup(w: usize, rows: usize, iLo: i32, iHi: i32, cols: usize, colByte: usize, bias: usize, biasStride: usize, out: usize): void {
+  v128.store(out, v128.load(bias + 0 * biasStride, 0), 0);
+  v128.store(out, v128.load(bias + 0 * biasStride, 16), 16);
+  v128.store(out, v128.load(bias + 0 * biasStride, 32), 32);
+  v128.store(out, v128.load(bias + 0 * biasStride, 48), 48);
+  v128.store(out, v128.load(bias + 1 * biasStride, 0), 64);
+  v128.store(out, v128.load(bias + 1 * biasStride, 16), 80);
+  v128.store(out, v128.load(bias + 1 * biasStride, 32), 96);
+  v128.store(out, v128.load(bias + 1 * biasStride, 48), 112);
   for (let i = iLo; i <= iHi; i++) {
     const base = load<usize>(rows + (<usize>i << 2)) + colByte;
     const wi = w + <usize>i * 84;
+    const zero = f32x4.splat(0);
+    let s0_0 = zero, s0_1 = zero, s0_2 = zero, s0_3 = zero;
+    let s1_0 = zero, s1_1 = zero, s1_2 = zero, s1_3 = zero;
     for (let t: usize = 0; t < 84; t += 4) {
       const p = base + <usize>load<i32>(cols + t);
       const wt = wi + t;
       const w0 = v128.load32_splat(wt, 0);
       const w1 = v128.load32_splat(wt, 588);
       const x0 = v128.load(p, 0);
-      a0_0 = f32x4.add(a0_0, f32x4.mul(w0, x0));
-      a1_0 = f32x4.add(a1_0, f32x4.mul(w1, x0));
+      s0_0 = f32x4.add(s0_0, f32x4.mul(w0, x0));
+      s1_0 = f32x4.add(s1_0, f32x4.mul(w1, x0));
       const x1 = v128.load(p, 16);
-      a0_1 = f32x4.add(a0_1, f32x4.mul(w0, x1));
-      a1_1 = f32x4.add(a1_1, f32x4.mul(w1, x1));
+      s0_1 = f32x4.add(s0_1, f32x4.mul(w0, x1));
+      s1_1 = f32x4.add(s1_1, f32x4.mul(w1, x1));
       const x2 = v128.load(p, 32);
-      a0_2 = f32x4.add(a0_2, f32x4.mul(w0, x2));
-      a1_2 = f32x4.add(a1_2, f32x4.mul(w1, x2));
+      s0_2 = f32x4.add(s0_2, f32x4.mul(w0, x2));
+      s1_2 = f32x4.add(s1_2, f32x4.mul(w1, x2));
       const x3 = v128.load(p, 48);
-      a0_3 = f32x4.add(a0_3, f32x4.mul(w0, x3));
-      a1_3 = f32x4.add(a1_3, f32x4.mul(w1, x3));
+      s0_3 = f32x4.add(s0_3, f32x4.mul(w0, x3));
+      s1_3 = f32x4.add(s1_3, f32x4.mul(w1, x3));
     }
+    v128.store(out, f32x4.add(v128.load(out, 0), s0_0), 0);
+    v128.store(out, f32x4.add(v128.load(out, 16), s0_1), 16);
+    v128.store(out, f32x4.add(v128.load(out, 32), s0_2), 32);
+    v128.store(out, f32x4.add(v128.load(out, 48), s0_3), 48);
+    v128.store(out, f32x4.add(v128.load(out, 64), s1_0), 64);
+    v128.store(out, f32x4.add(v128.load(out, 80), s1_1), 80);
+    v128.store(out, f32x4.add(v128.load(out, 96), s1_2), 96);
+    v128.store(out, f32x4.add(v128.load(out, 112), s1_3), 112);
   }
-  v128.store(out, a0_0, 0);
-  v128.store(out, a0_1, 16);
-  v128.store(out, a0_2, 32);
-  v128.store(out, a0_3, 48);
-  v128.store(out, a1_0, 64);
-  v128.store(out, a1_1, 80);
-  v128.store(out, a1_2, 96);
-  v128.store(out, a1_3, 112);
 }
 
 /**
@@ -214,7 +239,11 @@ function absorb(chunk: usize, vecs: i32, c0: i32, m: i32, minVec: usize, maxVec:
 /**
  * Conv + global min (and max) pooling of one crop for all n kernels.
  *
- * weights: n x [7][3][7] f32 (already divided by 255), biases: n f32.
+ * weights: n x [7][3][7] f32 (already divided by 255).
+ * biasRows: n x 3 x paddedMapWidth f32, the starting value of each output column for output rows
+ * of class 0 (the first row: no tap row 0), 1 (rows with all 7 tap rows) and 2 (the last row when
+ * its tap row 6 is the pad): conv bias + 128/255 * the sum of the weights of the taps that fall
+ * inside the crop (the centring constant).
  * ring/ringRows/planeLen: the converted rows (see convertRows); the crop's rows must be in it.
  * y0: the crop's top image row; xb: its left column inside the box (>= 1: the box starts one
  * column left of the leftmost crop).
@@ -222,7 +251,7 @@ function absorb(chunk: usize, vecs: i32, c0: i32, m: i32, minVec: usize, maxVec:
  * that receives every conv output (used to find positions of the extremes).
  */
 export function poolCrop(
-  weights: usize, biases: usize, n: i32, cropSize: i32,
+  weights: usize, biasRows: usize, n: i32, cropSize: i32,
   ring: usize, ringRows: i32, planeLen: i32, y0: i32, xb: i32,
   scratch: usize, outMin: usize, outMax: usize, map: usize,
 ): void {
@@ -253,15 +282,20 @@ export function poolCrop(
     v128.store(maxVecs + (<usize>k << 4), f32x4.splat(-Infinity));
   }
   // Output rows outer, kernels inner: the 7 input rows of an output row stay in L1 for all kernels.
+  const widthBytes = <usize>width << 2;
+  const kernelBiasBytes = widthBytes * 3;
   for (let r = 0; r < m; r++) {
     const iLo = r == 0 ? 1 : 0;
     const iHi = min(6, cropSize - 5 * r);
     const rows = rowTable + <usize>(5 * r - 1) * 4;
+    const rowClass: usize = r == 0 ? 0 : iHi < 6 ? 2 : 1;
+    const biasRow = biasRows + rowClass * widthBytes;
     let k = 0;
     for (; k + GROUP_K <= n; k += GROUP_K) {
       const w = weights + <usize>k * 588;
       for (let c0 = 0; c0 < m; c0 += GROUP_COLS) {
-        chunkGroup(w, rows, iLo, iHi, cols, <usize>c0 << 2, biases + (<usize>k << 2), chunkOut);
+        const colByte = <usize>c0 << 2;
+        chunkGroup(w, rows, iLo, iHi, cols, colByte, biasRow + <usize>k * kernelBiasBytes + colByte, kernelBiasBytes, chunkOut);
         for (let g = 0; g < GROUP_K; g++) {
           const mapRow = map ? map + (<usize>((k + g) * m + r) * <usize>width << 2) : 0;
           absorb(chunkOut + <usize>g * GROUP_COLS * 4, GROUP_COLS >> 2, c0, m, minVecs + (<usize>(k + g) << 4), maxVecs + (<usize>(k + g) << 4), mapRow);
@@ -270,10 +304,10 @@ export function poolCrop(
     }
     for (; k < n; k++) {
       const w = weights + <usize>k * 588;
-      const bias = load<f32>(biases + (<usize>k << 2));
       const mapRow = map ? map + (<usize>(k * m + r) * <usize>width << 2) : 0;
       for (let c0 = 0; c0 < m; c0 += 24) {
-        chunk6(w, rows, iLo, iHi, cols, <usize>c0 << 2, bias, chunkOut);
+        const colByte = <usize>c0 << 2;
+        chunk6(w, rows, iLo, iHi, cols, colByte, biasRow + <usize>k * kernelBiasBytes + colByte, chunkOut);
         absorb(chunkOut, 6, c0, m, minVecs + (<usize>k << 4), maxVecs + (<usize>k << 4), mapRow);
       }
     }

@@ -19,7 +19,6 @@ const source = join(root, 'assembly', 'conv.ts');
 export const ASC_FLAGS = [
   '--optimizeLevel', '3',
   '--shrinkLevel', '0',
-  '--converge',
   '--noAssert',
   '--enable', 'simd',
   '--runtime', 'stub',

@@ -212,7 +212,10 @@ test('wasm reproduces the official 1-kernel crop minima on the out-of-focus TCGA
 });
 
 test('wasm matches the reference with the official 10-kernel weights on real tissue', sharedOnly(), async () => {
+  // The largest float32 error seen: large weights (|w| up to 1.8) on bright tissue. Every crop.
   const model = importFocusLiteCheckpoint(readCheckpoint('focuslitenn-10kernel.pt'), 'focuslitenn-10kernel.pt');
   const image = await decodeImage(sharedPath('data', 'tcga-focus', 'in-focus_patch_i_32381_j_37784.png'));
-  assertMatchesReference(model, { image, xs: [0, 768, 129, 790], ys: [0, 768, 642, 3], cropSize: 235, wantMax: true, wantArgs: true }, '10-kernel in-focus');
+  const { xs, ys } = gridOrigins(cropGrid(image.width, image.height, 235, 128));
+  assertMatchesReference(model, { image, xs, ys, cropSize: 235, wantMax: true }, '10-kernel in-focus');
+  assertMatchesReference(model, { image, xs: [0, 790], ys: [0, 3], cropSize: 235, wantMax: true, wantArgs: true }, '10-kernel in-focus args');
 });

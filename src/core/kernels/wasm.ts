@@ -34,7 +34,7 @@ interface ConvExports {
   paddedMapWidth(mapSize: number): number;
   scratchBytes(cropSize: number, kernels: number): number;
   poolCrop(
-    weights: number, biases: number, n: number, cropSize: number,
+    weights: number, biasRows: number, n: number, cropSize: number,
     ring: number, ringRows: number, planeLen: number, y0: number, xb: number,
     scratch: number, outMin: number, outMax: number, map: number,
   ): void;
@@ -93,7 +93,7 @@ const align16 = (n: number): number => (n + 15) & ~15;
 
 /** Where each buffer of one request lives in wasm memory (byte offsets). */
 interface Layout {
-  weights: number; biases: number; scratch: number; outMin: number; outMax: number; map: number;
+  weights: number; biasRows: number; scratch: number; outMin: number; outMax: number; map: number;
   ring: number; stage: number; end: number;
   /**
    * Staging of image bytes: whole image rows (one copy per batch) when the box spans most of the
@@ -134,7 +134,7 @@ function planLayout(ex: ConvExports, weights: ConvWeights, req: PoolRequest): La
   };
   const layout: Layout = {
     weights: take(n * 147 * 4),
-    biases: take(n * 4),
+    biasRows: take(n * 3 * mapWidth * 4),
     scratch: take(ex.scratchBytes(c, n)),
     outMin: take(crops * n * 4),
     outMax: req.wantMax ? take(crops * n * 4) : 0,
@@ -147,6 +147,40 @@ function planLayout(ex: ConvExports, weights: ConvWeights, req: PoolRequest): La
   };
   layout.end = at;
   return layout;
+}
+
+/**
+ * Starting values of the conv outputs for pixels stored centred (value - 128, see
+ * assembly/conv.ts): conv bias + 128/255 * the sum of the weights of the taps inside the crop.
+ * Layout [kernel][row class][column] (width `mapWidth`): row class 0 is the first output row (tap
+ * row 0 on the pad), 1 an inner row, 2 the last row when its tap row 6 is on the pad; the first
+ * column likewise loses tap column 0 and the last column tap column 6 when that is on the pad.
+ */
+export function centredBiasRows(weights: ConvWeights, cropSize: number, mapWidth: number): Float32Array {
+  const m = convMapSize(cropSize);
+  // The last row/column's tap 6 reads crop row/column 5(m-1)+5 = cropSize exactly when 5 | cropSize.
+  const lastLosesTap6 = cropSize % 5 === 0;
+  const out = new Float32Array(weights.kernels * 3 * mapWidth);
+  const w = weights.convWeight;
+  for (let k = 0; k < weights.kernels; k++) {
+    // tapSum(i0, i1, j0, j1): weights of tap rows i0..i1 and tap columns j0..j1, all channels.
+    const tapSum = (i0: number, i1: number, j0: number, j1: number): number => {
+      let s = 0;
+      for (let ch = 0; ch < 3; ch++) for (let i = i0; i <= i1; i++) for (let j = j0; j <= j1; j++) s += w[k * 147 + ch * 49 + i * 7 + j]!;
+      return s;
+    };
+    const rowTaps: Array<[number, number]> = [[1, 6], [0, 6], [0, 5]];
+    for (let cls = 0; cls < 3; cls++) {
+      const [i0, i1] = rowTaps[cls]!;
+      const at = (k * 3 + cls) * mapWidth;
+      const inner = weights.convBias[k]! + (128 / 255) * tapSum(i0, i1, 0, 6);
+      out.fill(inner, at, at + mapWidth);
+      if (lastLosesTap6) out[at + m - 1] = weights.convBias[k]! + (128 / 255) * tapSum(i0, i1, 0, 5);
+      // Set last: with one column (m = 1) it is both first and last, and 5 does not divide cropSize.
+      out[at] = weights.convBias[k]! + (128 / 255) * tapSum(i0, i1, 1, lastLosesTap6 && m === 1 ? 5 : 6);
+    }
+  }
+  return out;
 }
 
 /** Crop indices in (y, x) order, so each image row is converted once. */
@@ -219,8 +253,8 @@ export function createWasmKernel(): ConvKernel {
           }
         }
       }
-      f32[(lay.biases >> 2) + k] = weights.convBias[k]!;
     }
+    f32.set(centredBiasRows(weights, c, lay.mapWidth), lay.biasRows >> 2);
 
     let loadedLo = 0, loadedHi = 0; // image rows [loadedLo, loadedHi) are in the ring
     for (const idx of visitOrder(req.xs, req.ys)) {
@@ -231,7 +265,7 @@ export function createWasmKernel(): ConvKernel {
       loadedHi = y0 + c;
       const outMin = lay.outMin + idx * n * 4;
       const outMax = lay.outMax ? lay.outMax + idx * n * 4 : 0;
-      ex.poolCrop(lay.weights, lay.biases, n, c, lay.ring, c, lay.planeLen, y0, x0 - lay.bx, lay.scratch, outMin, outMax, lay.map);
+      ex.poolCrop(lay.weights, lay.biasRows, n, c, lay.ring, c, lay.planeLen, y0, x0 - lay.bx, lay.scratch, outMin, outMax, lay.map);
       if (argMins) {
         const mapBytes = lay.mapSize * lay.mapWidth * 4;
         for (let k = 0; k < n; k++) {
