@@ -6,6 +6,7 @@ import { importCommand } from './import.js';
 import { infoCommand } from './info.js';
 import { evalCommand } from './eval.js';
 import { cvCommand } from './cv.js';
+import { synthCommand } from './synth.js';
 
 export const commandFactories: Array<() => Command> = [
   scoreCommand,
@@ -13,4 +14,5 @@ export const commandFactories: Array<() => Command> = [
   infoCommand,
   evalCommand,
   cvCommand,
+  synthCommand,
 ];

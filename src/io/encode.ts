@@ -1,0 +1,34 @@
+/**
+ * Encoding RgbImages through sharp: PNG for storage and a JPEG round trip that adds the
+ * compression artefacts scanners bake into their tiles. Both are deterministic for the same
+ * input, options and libvips build (no timestamps or other metadata are written), so a seeded
+ * synthetic dataset is byte-identical from run to run.
+ */
+import sharp, { type Sharp } from 'sharp';
+import type { RgbImage } from '../core/image.js';
+
+function raw(img: RgbImage): Sharp {
+  const bytes = Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength);
+  return sharp(bytes, { raw: { width: img.width, height: img.height, channels: 3 } });
+}
+
+/** Lossless PNG (zlib level 6 by default: a fair size/speed trade-off for datasets). */
+export async function encodePng(img: RgbImage, compressionLevel = 6): Promise<Buffer> {
+  if (!Number.isInteger(compressionLevel) || compressionLevel < 0 || compressionLevel > 9) {
+    throw new Error(`Expected integer between 0 and 9 for PNG compression level but received ${compressionLevel}`);
+  }
+  return raw(img).png({ compressionLevel, adaptiveFiltering: false }).toBuffer();
+}
+
+/** Encode as baseline JPEG at `quality` (4:2:0 chroma, as scanners do) and decode back to RGB. */
+export async function jpegRoundTrip(img: RgbImage, quality: number): Promise<RgbImage> {
+  if (!Number.isInteger(quality) || quality < 1 || quality > 100) {
+    throw new Error(`Expected integer between 1 and 100 for JPEG quality but received ${quality}`);
+  }
+  const jpeg = await raw(img).jpeg({ quality, chromaSubsampling: '4:2:0', mozjpeg: false }).toBuffer();
+  const { data, info } = await sharp(jpeg).raw().toBuffer({ resolveWithObject: true });
+  if (info.channels !== 3 || info.width !== img.width || info.height !== img.height) {
+    throw new Error(`JPEG round trip returned ${info.width}x${info.height}x${info.channels}, expected ${img.width}x${img.height}x3`);
+  }
+  return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+}

@@ -1,0 +1,496 @@
+/**
+ * `focuslite synth`: a synthetic defocus dataset in the FocusPath layout, made from in-focus tiles.
+ *
+ *   <out>/images/<name>_z<z>.png   z = 0..levels, the source blurred with the defocus PSF of level z
+ *   <out>/list.txt                 one row per image, FocusPath's list format (no header):
+ *                                  name.tif,slide,strip,slice,position,score,z-level
+ *                                  names are listed as .tif while stored as .png, exactly as FocusPath;
+ *                                  slide = 1-based index of the source tile (the group for splits),
+ *                                  strip = 0, slice = z, position = 0,
+ *                                  score = the PSF's disk radius in px, z-level = z (target |z|)
+ *   <out>/manifest.json            parameters, sources (sha256, crop, skip reasons), every file's
+ *                                  sha256, and a manifest hash
+ *
+ * Source handling: alpha is dropped; a tile larger than --size in a dimension is cropped at a
+ * seeded random offset, a smaller one is mirror-padded around its centre (half-sample symmetric,
+ * like the blur's borders) up to the size. Tiles that cannot serve as in-focus sources are skipped
+ * with a reason: smaller than MIN_SOURCE_SIDE px, mostly background (tissue pixels < 10 %), or
+ * without in-focus detail (pen marks, smudges: < 2 % tissue pixels with a strong Laplacian).
+ * Crops of large tiles are retried at up to CROP_ATTEMPTS seeded offsets before giving up.
+ *
+ * Determinism: every random draw is seeded from (--seed, the source's sha256, purpose[, z]), so
+ * a tile's images do not depend on the order or number of other sources, and two runs with the
+ * same inputs and seed give byte-identical files and the same manifest hash.
+ *
+ * Atomicity: each file is written to a temporary name and renamed; list.txt and manifest.json are
+ * written last (and removed first when re-running into the same folder), so an interrupted run
+ * never looks complete.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { basename, extname, join, relative, resolve, sep } from 'node:path';
+import sharp from 'sharp';
+import type { RgbImage } from '../core/image.js';
+import { decodeImage } from '../io/decode.js';
+import { encodePng, jpegRoundTrip } from '../io/encode.js';
+import { expandInputs } from '../io/inputs.js';
+import { writeFileAtomic } from './atomic.js';
+import { DEFAULT_DEFOCUS, Mulberry32, addSensorNoise, defocusImage, defocusRadius, deriveSeed, reflectIndex, type DefocusParams } from './defocus.js';
+
+export const SYNTH_FORMAT = 'focuslite-synth';
+export const SYNTH_VERSION = 1;
+export const MIN_SOURCE_SIDE = 64;
+export const CROP_ATTEMPTS = 8;
+
+/** Thresholds of the background / no-detail test (see assessTissue). */
+export const TISSUE_RULES = Object.freeze({
+  /** a tissue pixel: HSV saturation above this ... */
+  minSaturation: 0.07,
+  /** ... and mean optical density (natural log, over R,G,B) above this (not near-white) */
+  minOpticalDensity: 0.15,
+  /** a detail pixel: a tissue pixel whose |4-neighbour Laplacian| of grey exceeds this (8-bit units) */
+  minLaplacian: 8,
+  /** skip when fewer than this fraction of pixels are tissue */
+  minTissueFraction: 0.1,
+  /** skip when fewer than this fraction of pixels are detail (pen marks / smudges score ~0.001) */
+  minDetailFraction: 0.02,
+});
+
+export interface TissueAssessment {
+  /** fraction of pixels that look like stained tissue */
+  tissueFraction: number;
+  /** fraction of pixels that are tissue with sharp local structure */
+  detailFraction: number;
+}
+
+/**
+ * How much of an image is stained tissue with in-focus detail. Saturation alone also accepts pen
+ * marks and faint tinted background, so tissue also needs some optical density, and a usable
+ * in-focus source needs sharp structure (a strong Laplacian), which smooth pen ink lacks.
+ */
+export function assessTissue(img: RgbImage): TissueAssessment {
+  const { width: w, height: h, data } = img;
+  const n = w * h;
+  const tissue = new Uint8Array(n);
+  const grey = new Float32Array(n);
+  const odScale = -1 / 3;
+  let tissueCount = 0;
+  for (let i = 0; i < n; i++) {
+    const r = data[i * 3]!, g = data[i * 3 + 1]!, b = data[i * 3 + 2]!;
+    const mx = Math.max(r, g, b), mn = Math.min(r, g, b);
+    grey[i] = 0.299 * r + 0.587 * g + 0.114 * b;
+    if (mx === 0 || (mx - mn) / mx <= TISSUE_RULES.minSaturation) continue;
+    const od = odScale * (Math.log((r + 1) / 256) + Math.log((g + 1) / 256) + Math.log((b + 1) / 256));
+    if (od > TISSUE_RULES.minOpticalDensity) {
+      tissue[i] = 1;
+      tissueCount++;
+    }
+  }
+  let detail = 0;
+  for (let y = 1; y < h - 1; y++) {
+    for (let x = 1; x < w - 1; x++) {
+      const i = y * w + x;
+      if (!tissue[i]) continue;
+      const lap = 4 * grey[i]! - grey[i - 1]! - grey[i + 1]! - grey[i - w]! - grey[i + w]!;
+      if (Math.abs(lap) > TISSUE_RULES.minLaplacian) detail++;
+    }
+  }
+  return { tissueFraction: tissueCount / n, detailFraction: detail / n };
+}
+
+/** Why a tile cannot be a source, or null when it can. */
+export function rejectReason(a: TissueAssessment): string | null {
+  const pct = (v: number): string => `${(100 * v).toFixed(1)} %`;
+  if (a.tissueFraction < TISSUE_RULES.minTissueFraction) {
+    return `background: ${pct(a.tissueFraction)} tissue pixels (< ${pct(TISSUE_RULES.minTissueFraction)})`;
+  }
+  if (a.detailFraction < TISSUE_RULES.minDetailFraction) {
+    return `no in-focus detail (pen mark or smudge?): ${pct(a.detailFraction)} detail pixels (< ${pct(TISSUE_RULES.minDetailFraction)})`;
+  }
+  return null;
+}
+
+/** Copy a w x h window starting at (x0, y0), mirroring coordinates that fall outside the image. */
+export function mirroredWindow(img: RgbImage, x0: number, y0: number, w: number, h: number): RgbImage {
+  const out = new Uint8Array(w * h * 3);
+  const xs = new Int32Array(w);
+  for (let x = 0; x < w; x++) xs[x] = reflectIndex(x0 + x, img.width);
+  for (let y = 0; y < h; y++) {
+    const row = reflectIndex(y0 + y, img.height) * img.width;
+    for (let x = 0; x < w; x++) {
+      const s = (row + xs[x]!) * 3, d = (y * w + x) * 3;
+      out[d] = img.data[s]!;
+      out[d + 1] = img.data[s + 1]!;
+      out[d + 2] = img.data[s + 2]!;
+    }
+  }
+  return { width: w, height: h, data: out };
+}
+
+export interface CropPlan {
+  /** the window of the source actually used (inside the source) */
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+  /** true when the window was mirror-padded up to the output size */
+  padded: boolean;
+}
+
+/**
+ * Where to take a size x size sample from a source: per axis, a seeded random offset when the
+ * source is larger, the whole extent (to be mirror-padded around its centre) when smaller.
+ */
+export function planCrop(srcWidth: number, srcHeight: number, size: number, rng: Mulberry32): CropPlan {
+  const axis = (len: number): [number, number] => (len > size ? [rng.int(len - size + 1), size] : [0, len]);
+  const [x, width] = axis(srcWidth);
+  const [y, height] = axis(srcHeight);
+  return { x, y, width, height, padded: width < size || height < size };
+}
+
+/** The size x size image of a plan: the window itself, mirror-padded around its centre when short. */
+export function applyCropPlan(src: RgbImage, plan: CropPlan, size: number): RgbImage {
+  const window = mirroredWindow(src, plan.x, plan.y, plan.width, plan.height);
+  if (!plan.padded) return window;
+  return mirroredWindow(window, -Math.floor((size - plan.width) / 2), -Math.floor((size - plan.height) / 2), size, size);
+}
+
+export interface SynthOptions {
+  /** source tiles: files, folders (searched recursively) or glob patterns */
+  inputs: readonly string[];
+  outDir: string;
+  /** highest z; images are made for z = 0..levels (default 10) */
+  levels?: number;
+  /** output side in px (default 1024) */
+  size?: number;
+  seed?: number;
+  /** Gaussian sensor noise sigma in 8-bit units, 0 = none (default 2) */
+  noise?: number;
+  /** JPEG round-trip quality 1..100, or null for none (default 90) */
+  jpeg?: number | null;
+  /** stop after this many usable source tiles */
+  maxTiles?: number;
+  defocus?: DefocusParams;
+  /** called after each source tile (used or skipped); may throw to abort */
+  onProgress?: (event: SynthProgress) => void;
+}
+
+export interface SynthProgress {
+  done: number;
+  total: number;
+  source: SourceRecord;
+}
+
+export interface SourceRecord {
+  path: string;
+  sha256: string;
+  width: number;
+  height: number;
+  status: 'used' | 'skipped';
+  reason?: string;
+  /** output name stem and list 'slide' number, when used */
+  name?: string;
+  slide?: number;
+  crop?: CropPlan;
+  tissueFraction?: number;
+  detailFraction?: number;
+}
+
+export interface SynthFile {
+  /** relative to the output folder, '/'-separated */
+  path: string;
+  /** the name as listed in list.txt */
+  listed: string;
+  sha256: string;
+  z: number;
+  source: string;
+}
+
+export interface SynthManifest {
+  format: typeof SYNTH_FORMAT;
+  version: number;
+  parameters: {
+    levels: number;
+    size: number;
+    seed: number;
+    noise: number;
+    jpeg: number | null;
+    maxTiles: number | null;
+    defocus: DefocusParams;
+    tissueRules: typeof TISSUE_RULES;
+    minSourceSide: number;
+  };
+  encoder: { sharp: string; vips: string };
+  sources: SourceRecord[];
+  files: SynthFile[];
+  list: { path: string; sha256: string; rows: number };
+  /** sha256 of the canonical JSON of everything else, with source paths left out (see manifestHash) */
+  manifestHash: string;
+}
+
+export interface SynthResult {
+  outDir: string;
+  listPath: string;
+  manifestPath: string;
+  manifestHash: string;
+  images: number;
+  used: SourceRecord[];
+  skipped: SourceRecord[];
+}
+
+function sha256(data: Uint8Array | string): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+/** JSON with object keys sorted at every level (a stable text to hash). */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/**
+ * The manifest hash: sha256 of the canonical JSON of the manifest without `manifestHash` and
+ * without the sources' paths, so it identifies the dataset's content and recipe, not where the
+ * sources happened to live.
+ */
+export function manifestHash(manifest: Omit<SynthManifest, 'manifestHash'> | SynthManifest): string {
+  const { manifestHash: _omit, ...rest } = manifest as SynthManifest;
+  const sources = rest.sources.map(({ path: _path, ...s }) => s);
+  return sha256(canonicalJson({ ...rest, sources }));
+}
+
+function checkInt(name: string, v: number, min: number, max: number): number {
+  if (!Number.isInteger(v) || v < min || v > max) throw new Error(`Expected integer between ${min} and ${max} for ${name} but received ${v}`);
+  return v;
+}
+
+/** A file-name stem safe for list.txt (no commas) and any file system. */
+function safeStem(path: string): string {
+  const stem = basename(path, extname(path)).replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[._]+/, '');
+  return stem || 'tile';
+}
+
+const OWN_ENTRIES = new Set(['images', 'list.txt', 'manifest.json']);
+const isOwnTmp = (name: string): boolean => /^\.(list\.txt|manifest\.json)\..*\.tmp$/.test(name);
+
+/**
+ * Make sure the output folder is new, empty, or an earlier synth output (complete or interrupted),
+ * then remove the completion markers so this run only looks complete once it is.
+ */
+function prepareOutDir(outDir: string): void {
+  if (existsSync(outDir)) {
+    if (!statSync(outDir).isDirectory()) throw new Error(`${outDir}: output exists and is not a folder`);
+    const foreign = readdirSync(outDir).filter((e) => !OWN_ENTRIES.has(e) && !isOwnTmp(e));
+    if (foreign.length > 0) {
+      throw new Error(`${outDir}: output folder holds other files (${foreign.slice(0, 3).join(', ')}${foreign.length > 3 ? ', ...' : ''}); choose a new or empty folder`);
+    }
+    const manifest = join(outDir, 'manifest.json');
+    if (existsSync(manifest)) {
+      let format: unknown;
+      try {
+        format = (JSON.parse(readFileSync(manifest, 'utf8')) as { format?: unknown }).format;
+      } catch {
+        format = undefined;
+      }
+      if (format !== SYNTH_FORMAT) throw new Error(`${manifest}: not a focuslite synth manifest; choose a new or empty folder`);
+    }
+    for (const e of readdirSync(outDir)) if (e !== 'images') rmSync(join(outDir, e), { force: true });
+  }
+  mkdirSync(join(outDir, 'images'), { recursive: true });
+}
+
+interface SourceInfo {
+  path: string;
+  sha256: string;
+  width: number;
+  height: number;
+}
+
+/** Hash and probe every source before any work, so all unreadable files are reported at once. */
+async function probeSources(files: readonly string[]): Promise<SourceInfo[]> {
+  const infos: SourceInfo[] = [];
+  const problems: string[] = [];
+  for (const path of files) {
+    try {
+      const bytes = readFileSync(path);
+      const meta = await sharp(bytes, { limitInputPixels: false }).metadata();
+      if (!meta.width || !meta.height) throw new Error('no image size in header');
+      infos.push({ path, sha256: sha256(bytes), width: meta.width, height: meta.height });
+    } catch (err) {
+      problems.push(`${path} (${(err instanceof Error ? err.message : String(err)).split('\n')[0]})`);
+    }
+  }
+  if (problems.length > 0) {
+    const shown = problems.slice(0, 5).join('; ');
+    throw new Error(`${problems.length} of ${files.length} source tiles cannot be read: ${shown}${problems.length > 5 ? `; and ${problems.length - 5} more` : ''}`);
+  }
+  return infos;
+}
+
+/** Format a number for list.txt without float noise (2.4000000000000004 -> 2.4). */
+function listNumber(v: number): string {
+  return String(Number(v.toFixed(6)));
+}
+
+/** Synthesise the dataset; see the module comment for the layout and guarantees. */
+export async function synthesizeDataset(options: SynthOptions): Promise<SynthResult> {
+  const levels = checkInt('levels', options.levels ?? 10, 0, 30);
+  const size = checkInt('size', options.size ?? 1024, MIN_SOURCE_SIDE, 16384);
+  const seed = checkInt('seed', options.seed ?? 1, 0, 0xffffffff);
+  const noise = options.noise ?? 2;
+  if (!Number.isFinite(noise) || noise < 0 || noise > 64) throw new Error(`Expected number between 0 and 64 for noise but received ${noise}`);
+  const jpeg = options.jpeg === undefined ? 90 : options.jpeg;
+  if (jpeg !== null) checkInt('jpeg', jpeg, 1, 100);
+  const maxTiles = options.maxTiles ?? null;
+  if (maxTiles !== null) checkInt('max-tiles', maxTiles, 1, Number.MAX_SAFE_INTEGER);
+  const defocus = options.defocus ?? DEFAULT_DEFOCUS;
+  defocusRadius(levels, defocus); // validates the PSF parameters
+  const outDir = resolve(options.outDir);
+
+  const expanded = await expandInputs(options.inputs);
+  if (expanded.errors.length > 0) throw new Error(expanded.errors.join('; '));
+  // never feed a previous run's output back in (e.g. `synth tiles -o tiles/synth`)
+  const files = expanded.files.filter((f) => !(resolve(f) + sep).startsWith(outDir + sep));
+  if (files.length === 0) throw new Error('no source tiles given');
+  const infos = await probeSources(files);
+
+  prepareOutDir(outDir);
+  const imagesDir = join(outDir, 'images');
+
+  const sources: SourceRecord[] = [];
+  const outFiles: SynthFile[] = [];
+  const listRows: string[] = [];
+  const usedNames = new Set<string>();
+  const seenHashes = new Map<string, string>();
+  let slide = 0;
+  let done = 0;
+  for (const info of infos) {
+    if (maxTiles !== null && slide >= maxTiles) break;
+    const record: SourceRecord = { ...info, status: 'skipped' };
+    const skip = (reason: string): void => {
+      record.reason = reason;
+    };
+    const dup = seenHashes.get(info.sha256);
+    if (dup !== undefined) skip(`duplicate of ${dup}`);
+    else if (info.width < MIN_SOURCE_SIDE || info.height < MIN_SOURCE_SIDE) {
+      skip(`too small: ${info.width}x${info.height} (< ${MIN_SOURCE_SIDE} px per side)`);
+    } else {
+      seenHashes.set(info.sha256, info.path);
+      const src = await decodeImage(info.path);
+      const rng = new Mulberry32(deriveSeed(seed, 'crop', info.sha256));
+      let chosen: { plan: CropPlan; image: RgbImage; a: TissueAssessment } | null = null;
+      let last: TissueAssessment | null = null;
+      const attempts = src.width > size || src.height > size ? CROP_ATTEMPTS : 1;
+      for (let t = 0; t < attempts && !chosen; t++) {
+        const plan = planCrop(src.width, src.height, size, rng);
+        const a = assessTissue(mirroredWindow(src, plan.x, plan.y, plan.width, plan.height));
+        last = a;
+        if (rejectReason(a) === null) chosen = { plan, image: applyCropPlan(src, plan, size), a };
+      }
+      if (!chosen) {
+        skip(rejectReason(last!)! + (attempts > 1 ? ` in all ${attempts} crops tried` : ''));
+        record.tissueFraction = round4(last!.tissueFraction);
+        record.detailFraction = round4(last!.detailFraction);
+      } else {
+        slide++;
+        let name = safeStem(info.path);
+        for (let k = 2; usedNames.has(name); k++) name = `${safeStem(info.path)}-${k}`;
+        usedNames.add(name);
+        Object.assign(record, {
+          status: 'used',
+          name,
+          slide,
+          crop: chosen.plan,
+          tissueFraction: round4(chosen.a.tissueFraction),
+          detailFraction: round4(chosen.a.detailFraction),
+        });
+        const tileFiles = await renderTile(chosen.image, { name, sha: info.sha256, levels, seed, noise, jpeg, defocus, imagesDir });
+        for (const f of tileFiles) {
+          outFiles.push(f);
+          listRows.push(`${f.listed},${slide},0,${f.z},0,${listNumber(defocusRadius(f.z, defocus))},${f.z}`);
+        }
+      }
+    }
+    sources.push(record);
+    options.onProgress?.({ done: ++done, total: infos.length, source: record });
+  }
+  if (outFiles.length === 0) {
+    throw new Error(`no usable source tiles: all ${sources.length} were skipped (${sources.map((s) => `${s.path}: ${s.reason}`).slice(0, 3).join('; ')}${sources.length > 3 ? '; ...' : ''})`);
+  }
+
+  // A re-run into an earlier output: drop images that this dataset does not list.
+  const keep = new Set(outFiles.map((f) => basename(f.path)));
+  for (const e of readdirSync(imagesDir)) {
+    if ((e.endsWith('.png') || e.endsWith('.tmp')) && !keep.has(e)) rmSync(join(imagesDir, e), { force: true });
+  }
+
+  const listText = listRows.join('\n') + '\n';
+  const listPath = join(outDir, 'list.txt');
+  writeFileAtomic(listPath, listText);
+  const body: Omit<SynthManifest, 'manifestHash'> = {
+    format: SYNTH_FORMAT,
+    version: SYNTH_VERSION,
+    parameters: { levels, size, seed, noise, jpeg, maxTiles, defocus: { ...defocus }, tissueRules: TISSUE_RULES, minSourceSide: MIN_SOURCE_SIDE },
+    encoder: { sharp: sharp.versions.sharp ?? 'unknown', vips: sharp.versions.vips },
+    sources,
+    files: outFiles,
+    list: { path: 'list.txt', sha256: sha256(listText), rows: listRows.length },
+  };
+  const hash = manifestHash(body);
+  const manifestPath = join(outDir, 'manifest.json');
+  writeFileAtomic(manifestPath, JSON.stringify({ ...body, manifestHash: hash }, null, 2) + '\n');
+  return {
+    outDir,
+    listPath,
+    manifestPath,
+    manifestHash: hash,
+    images: outFiles.length,
+    used: sources.filter((s) => s.status === 'used'),
+    skipped: sources.filter((s) => s.status === 'skipped'),
+  };
+}
+
+function round4(v: number): number {
+  return Math.round(v * 1e4) / 1e4;
+}
+
+interface RenderSpec {
+  name: string;
+  sha: string;
+  levels: number;
+  seed: number;
+  noise: number;
+  jpeg: number | null;
+  defocus: DefocusParams;
+  imagesDir: string;
+}
+
+/**
+ * All levels of one tile. The blur runs on this thread while sharp encodes the previous level on
+ * its own pool; results are kept in z order whatever order the encodes finish in.
+ */
+async function renderTile(base: RgbImage, spec: RenderSpec): Promise<SynthFile[]> {
+  const pending: Array<Promise<SynthFile>> = [];
+  for (let z = 0; z <= spec.levels; z++) {
+    let img = defocusImage(base, z, spec.defocus);
+    if (spec.noise > 0) img = addSensorNoise(img, spec.noise, deriveSeed(spec.seed, 'noise', spec.sha, z));
+    pending.push(writeLevel(img, z, spec));
+    // let finished encodes write their files before the next blur blocks the thread
+    await new Promise<void>((r) => setImmediate(r));
+  }
+  return Promise.all(pending);
+}
+
+async function writeLevel(img: RgbImage, z: number, spec: RenderSpec): Promise<SynthFile> {
+  const final = spec.jpeg === null ? img : await jpegRoundTrip(img, spec.jpeg);
+  const png = await encodePng(final);
+  const file = `${spec.name}_z${z}.png`;
+  writeFileAtomic(join(spec.imagesDir, file), png);
+  return { path: relative(join(spec.imagesDir, '..'), join(spec.imagesDir, file)).split(sep).join('/'), listed: `${spec.name}_z${z}.tif`, sha256: sha256(png), z, source: spec.name };
+}
