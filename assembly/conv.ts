@@ -13,7 +13,9 @@
  * output row), and the two pad columns (crop columns -1 and cropSize) are set to 0 in the ring for
  * the duration of that crop, then restored, because they hold neighbouring pixels other crops need.
  *
- * Pixels stay 0..255; the caller folds the 1/255 into the weights.
+ * Pixels are stored centred (value - 128, exact in float32) to keep float32 sums small; the
+ * caller folds the 1/255 into the weights and the centring constant into per-column starting values
+ * (see poolCrop and "Precision" below).
  */
 
 /** Start of free memory after this module's static data: the caller lays out its buffers from here. */
@@ -26,7 +28,7 @@ export function heapBase(): usize {
 // ---------------------------------------------------------------------------------------------
 
 /**
- * Converts `rows` image rows into ring rows. Row r's bytes start at src + r * srcStride with the
+ * Converts `rows` image rows into ring rows. Row r's bytes start at src0 + r * srcStride with the
  * box's column 0 (RGB) and must be readable for blocks * 60 + 1 bytes. Image row y + r goes to ring
  * slot (y + r) % ringRows. Each block of 20 pixels yields 4 consecutive k of all 15 planes; k from
  * 4 * blocks to planeLen - 1 is zeroed so that the conv loop's over-reads meet finite values.

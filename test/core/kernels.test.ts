@@ -15,6 +15,7 @@ import { convMapSize } from '../../src/core/model.js';
 import { cropGrid } from '../../src/core/grid.js';
 import { gridOrigins } from '../../src/core/score.js';
 import { registeredKernels, resolveKernel } from '../../src/core/kernels/index.js';
+import { registerKernel } from '../../src/core/kernels/registry.js';
 import { convMap, referenceKernel } from '../../src/core/kernels/reference.js';
 import { createWasmKernel, decodeBase64, wasmBinary } from '../../src/core/kernels/wasm.js';
 import type { ConvWeights, PoolRequest } from '../../src/core/kernels/types.js';
@@ -157,11 +158,26 @@ test('wasm returns empty results for no crops and rejects what the reference rej
   }
 });
 
-test('resolveKernel prefers wasm-simd and falls back to the reference by name', () => {
-  assert.deepEqual(registeredKernels().slice(0, 2), ['wasm-simd', 'reference'].filter((k) => registeredKernels().includes(k)));
+test('resolveKernel prefers wasm-simd, skips backends that fail, and resolves names', () => {
+  assert.deepEqual(registeredKernels(), ['wasm-simd', 'reference']);
   assert.equal(resolveKernel().name, 'wasm-simd');
   assert.equal(resolveKernel('reference').name, 'reference');
   assert.throws(() => resolveKernel('no-such-kernel'), /Unknown kernel "no-such-kernel"/);
+  // A preferred backend that cannot start is skipped; asked for by name, its reason is reported.
+  registerKernel({ name: 'test-broken', priority: 1000, create: () => { throw new Error('no SIMD here'); } });
+  assert.equal(resolveKernel().name, 'wasm-simd');
+  assert.throws(() => resolveKernel('test-broken'), { message: 'No conv kernel could be initialised (test-broken: no SIMD here)' });
+});
+
+test('createWasmKernel fails with a plain reason where WebAssembly is missing', () => {
+  const saved = Object.getOwnPropertyDescriptor(globalThis, 'WebAssembly')!;
+  try {
+    delete (globalThis as { WebAssembly?: unknown }).WebAssembly;
+    assert.throws(() => createWasmKernel(), { message: 'WebAssembly is not available in this environment' });
+  } finally {
+    Object.defineProperty(globalThis, 'WebAssembly', saved);
+  }
+  assert.equal(createWasmKernel().name, 'wasm-simd');
 });
 
 test('committed wasm/conv.wasm and wasm-binary.ts are a fresh deterministic build of assembly/conv.ts', () => {

@@ -5,7 +5,7 @@
  * Per call: the crops are visited in (y, x) order, and the image rows they need are converted once
  * each (RGB bytes -> float planes deinterleaved by 5, see assembly/conv.ts) into a ring of cropSize
  * rows covering the crops' column range (one column of margin each side for the zero pad). The ring
- * bounds memory for big images: a 4000-wide region needs about 15 MB whatever its height.
+ * bounds memory for big images: a 4000-wide region needs about 13 MB whatever its height.
  */
 import { convMapSize } from '../model.js';
 import { registerKernel } from './registry.js';
@@ -176,8 +176,8 @@ export function centredBiasRows(weights: ConvWeights, cropSize: number, mapWidth
       const inner = weights.convBias[k]! + (128 / 255) * tapSum(i0, i1, 0, 6);
       out.fill(inner, at, at + mapWidth);
       if (lastLosesTap6) out[at + m - 1] = weights.convBias[k]! + (128 / 255) * tapSum(i0, i1, 0, 5);
-      // Set last: with one column (m = 1) it is both first and last, and 5 does not divide cropSize.
-      out[at] = weights.convBias[k]! + (128 / 255) * tapSum(i0, i1, 1, lastLosesTap6 && m === 1 ? 5 : 6);
+      // A single column (m = 1, cropSize 7..9) is first and last, and keeps its tap 6 (5 does not divide cropSize).
+      out[at] = weights.convBias[k]! + (128 / 255) * tapSum(i0, i1, 1, 6);
     }
   }
   return out;
