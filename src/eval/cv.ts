@@ -28,7 +28,9 @@
  * Output in <outDir>: split-<j>/ (model.json, log.csv, checkpoint.json from the trainer, plus
  * split.csv, test-scores.csv, transfer-scores.csv and result.json), report.md and report.json,
  * all written atomically. A split whose result.json matches the same items, config and transfer
- * set is reused, so an interrupted run continues where it stopped.
+ * set is reused, so an interrupted run continues where it stopped: a split interrupted during
+ * training resumes from the trainer's checkpoint.json when it was made on the same data and
+ * settings (a finished one is only scored again).
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
@@ -42,7 +44,8 @@ import { defaultThreads } from '../pipeline/score-files.js';
 import type { Dataset, DatasetFormat, DatasetItem } from '../train/datasets.js';
 import { splitCsvLine } from '../train/datasets.js';
 import { Rng } from '../train/rng.js';
-import { DEFAULT_CONFIG, train, validateConfig, type TrainConfig, type TrainEvents } from '../train/trainer.js';
+import { readCheckpoint, type Checkpoint } from '../train/checkpoint.js';
+import { DEFAULT_CONFIG, dataHash, train, validateConfig, type TrainConfig, type TrainEvents } from '../train/trainer.js';
 import { PROTOCOLS, evalTargets, makeOutputDir, modelName, scoreDataset, scoresCsv, writeOutputFile, type ScoringTiming } from './evaluate-dataset.js';
 import { evaluate, meanStd, type Evaluation } from './metrics.js';
 import { formatMetricsJson, formatMetricsMarkdown, formatMetricValue, type MetricValue, type MetricsRow } from './report.js';
@@ -387,6 +390,25 @@ function readStored(path: string, key: string): Omit<SplitResult, 'reused'> | nu
   }
 }
 
+const RESUME_KEYS: ReadonlyArray<keyof TrainConfig> = ['kernels', 'pooling', 'loss', 'batchSize', 'lr', 'stepSize', 'gamma', 'seed', 'cropSize', 'valCrops'];
+
+/**
+ * The split folder's checkpoint when it continues this very run: same train/validation data and
+ * settings, no more epochs done than asked for (the trainer's path does not depend on the total).
+ */
+function resumableCheckpoint(path: string, config: TrainConfig, trainItems: readonly DatasetItem[], valItems: readonly DatasetItem[]): Checkpoint | null {
+  if (!existsSync(path)) return null;
+  let cp: Checkpoint;
+  try {
+    cp = readCheckpoint(path);
+  } catch {
+    return null; // damaged: train afresh
+  }
+  if (cp.dataHash !== dataHash(trainItems, valItems)) return null;
+  if (RESUME_KEYS.some((k) => cp.config[k] !== config[k])) return null;
+  return cp.epochsDone <= config.epochs ? cp : null;
+}
+
 function pick(items: readonly DatasetItem[], idx: readonly number[]): DatasetItem[] {
   return idx.map((i) => items[i]!);
 }
@@ -441,7 +463,10 @@ export async function runCrossValidation(options: CvOptions): Promise<CvReport> 
       continue;
     }
     options.events?.onSplitStart?.(k, splits.length, sizes);
-    const trained = await train({
+    const checkpointPath = join(dir, 'checkpoint.json');
+    const cp = resumableCheckpoint(checkpointPath, config, parts.train, parts.val);
+    const finished = cp !== null && cp.epochsDone === config.epochs && cp.best !== null && existsSync(join(dir, 'model.json'));
+    const trained = finished ? { modelPath: join(dir, 'model.json'), best: { epoch: cp.best!.epoch, srcc: cp.best!.srcc, plcc: cp.best!.plcc } } : await train({
       config,
       train: parts.train,
       val: parts.val,
@@ -452,6 +477,7 @@ export async function runCrossValidation(options: CvOptions): Promise<CvReport> 
       ...(options.command !== undefined ? { command: options.command } : {}),
       manifest: { list: dataset.listFile, cv: { split: k, of: splits.length, source: given ? given[j]!.file : 'random', seed, groupBy } },
       ...(options.events?.train ? { events: options.events.train(k) } : {}),
+      ...(cp && cp.epochsDone < config.epochs ? { resume: checkpointPath } : {}),
     });
     const model = await loadModel(trained.modelPath);
     const test = await scoreAndEvaluate(model, dataset.format, parts.test, threads, options.kernel, (d, t) => options.events?.onScoring?.(k, 'test', d, t), `split ${k} test set`);

@@ -203,6 +203,32 @@ describe('runCrossValidation (end to end on generated data)', () => {
     assert.match(readFileSync(join(dir, 'cv-given', 'report.md'), 'utf8'), /1 given split \(.*given\.csv\)/);
   });
 
+  test('an interrupted split resumes from its checkpoint; a finished one is only scored again', async () => {
+    const dataset = await loadEvalDataset({ format: 'focuspath', list: fp.list });
+    const split = makeSplits(dataset.items, { splits: 1, seed: 9 })[0]!;
+    const outDir = join(dir, 'cv-resume');
+    const run = async (epochs: number): Promise<{ report: CvReport; epochs: number[] }> => {
+      const seen: number[] = [];
+      const report = await runCrossValidation({
+        dataset, outDir, splitLists: [{ file: 'given', split }], config: { epochs, batchSize: 8 }, threads: 1, timingRepeats: 1,
+        events: { train: () => ({ onEpochEnd: (row) => seen.push(row.epoch) }) },
+      });
+      return { report, epochs: seen };
+    };
+    const first = await run(1);
+    assert.deepEqual(first.epochs, [1]);
+    // as if the run had stopped after training: the result is gone, the checkpoint is there
+    rmSync(join(outDir, 'split-01', 'result.json'));
+    const more = await run(2);
+    assert.deepEqual(more.epochs, [2], 'continues at epoch 2');
+    assert.equal(readFileSync(join(outDir, 'split-01', 'log.csv'), 'utf8').trim().split('\n').length, 3, 'header + 2 epochs');
+    rmSync(join(outDir, 'split-01', 'result.json'));
+    const again = await run(2);
+    assert.deepEqual(again.epochs, [], 'training was finished: nothing retrained');
+    assert.equal(again.report.results[0]!.reused, false);
+    assert.deepEqual(again.report.results[0]!.test, more.report.results[0]!.test);
+  });
+
   test('focuslite cv (CLI): 2 splits end to end; missing images stop it before training', () => {
     const outDir = join(dir, 'cv-cli');
     const bin = join(projectRoot, 'bin', 'focuslite.js');
