@@ -4,8 +4,10 @@
  *
  *   npm run bench:kernels [-- --runs 30]
  *
- * Reports the median (and minimum) of `runs` timed calls after warm-up calls that let the engine
- * tier up. Other processes on a shared machine add noise: the minimum is the steadier figure.
+ * Reports the median (and minimum) wall time of `runs` timed calls after warm-up calls that let the
+ * engine tier up, and the median CPU time of this process per call. On a busy shared machine the
+ * wall-time median includes time spent waiting for a core: the CPU time and the minimum are the
+ * steadier figures.
  */
 import { fileURLToPath } from 'node:url';
 import { resolve } from 'node:path';
@@ -21,7 +23,15 @@ export interface KernelTiming {
   /** median of the timed runs, milliseconds per image */
   readonly medianMs: number;
   readonly minMs: number;
+  /** median CPU time (user + system) of this process per call: insensitive to waiting for a core */
+  readonly medianCpuMs: number;
   readonly runsMs: readonly number[];
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 /** Deterministic xorshift generator in [0, 1), so every run benchmarks the same data. */
@@ -66,15 +76,16 @@ export function benchKernel(kernel: ConvKernel, weights: ConvWeights, image: Rgb
   const req = { image, xs, ys, cropSize: DEFAULT_CROP };
   for (let i = 0; i < warmup; i++) kernel.pool(weights, req);
   const runsMs: number[] = [];
+  const cpuMs: number[] = [];
   for (let i = 0; i < runs; i++) {
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     kernel.pool(weights, req);
     runsMs.push(performance.now() - t0);
+    const c = process.cpuUsage(c0);
+    cpuMs.push((c.user + c.system) / 1000);
   }
-  const sorted = [...runsMs].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  const medianMs = sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-  return { medianMs, minMs: sorted[0]!, runsMs };
+  return { medianMs: median(runsMs), minMs: Math.min(...runsMs), medianCpuMs: median(cpuMs), runsMs };
 }
 
 function main(): void {
@@ -83,14 +94,14 @@ function main(): void {
   const runs = at >= 0 ? Number(args[at + 1]) : 30;
   const image = randomImage(1024, 1024);
   console.log(`conv+pool compute per 1024x1024 image (49 crops of ${DEFAULT_CROP}), one thread, ms`);
-  console.log('kernel      N   median     min   runs');
+  console.log('kernel      N   median     min  cpu-median   runs');
   for (const name of registeredKernels()) {
     const kernel = resolveKernel(name);
     // The float64 reference is ~100x slower: fewer runs keep the benchmark short.
     const n = name === 'reference' ? Math.min(runs, 3) : runs;
     for (const kernels of [1, 2, 10]) {
       const t = benchKernel(kernel, randomWeights(kernels), image, n, name === 'reference' ? 1 : undefined);
-      console.log(`${name.padEnd(10)} ${String(kernels).padStart(2)} ${t.medianMs.toFixed(2).padStart(8)} ${t.minMs.toFixed(2).padStart(7)} ${String(n).padStart(6)}`);
+      console.log(`${name.padEnd(10)} ${String(kernels).padStart(2)} ${t.medianMs.toFixed(2).padStart(8)} ${t.minMs.toFixed(2).padStart(7)} ${t.medianCpuMs.toFixed(2).padStart(11)} ${String(n).padStart(6)}`);
     }
   }
 }
