@@ -89,7 +89,8 @@ function compiledModule(): object {
   return compiled;
 }
 
-const align16 = (n: number): number => (n + 15) & ~15;
+// Arithmetic, not bitwise: byte offsets may exceed 2^31 in a large wasm memory.
+const align16 = (n: number): number => Math.ceil(n / 16) * 16;
 
 /** Where each buffer of one request lives in wasm memory (byte offsets). */
 interface Layout {
@@ -197,7 +198,13 @@ export function createWasmKernel(): ConvKernel {
 
   function ensureMemory(bytes: number): void {
     const have = memory.buffer.byteLength;
-    if (bytes > have) memory.grow(Math.ceil((bytes - have) / PAGE));
+    if (bytes <= have) return;
+    try {
+      memory.grow(Math.ceil((bytes - have) / PAGE));
+    } catch (err) {
+      const mb = Math.ceil(bytes / 2 ** 20);
+      throw new Error(`The wasm-simd kernel needs ${mb} MB of WebAssembly memory for this request, more than this engine grants (${err instanceof Error ? err.message : String(err)}); use fewer crops per call or a narrower region`);
+    }
   }
 
   /**
@@ -249,12 +256,12 @@ export function createWasmKernel(): ConvKernel {
       for (let ch = 0; ch < 3; ch++) {
         for (let i = 0; i < 7; i++) {
           for (let j = 0; j < 7; j++) {
-            f32[(lay.weights >> 2) + k * 147 + i * 21 + ch * 7 + j] = w[k * 147 + ch * 49 + i * 7 + j]! / 255;
+            f32[(lay.weights / 4) + k * 147 + i * 21 + ch * 7 + j] = w[k * 147 + ch * 49 + i * 7 + j]! / 255;
           }
         }
       }
     }
-    f32.set(centredBiasRows(weights, c, lay.mapWidth), lay.biasRows >> 2);
+    f32.set(centredBiasRows(weights, c, lay.mapWidth), lay.biasRows / 4);
 
     let loadedLo = 0, loadedHi = 0; // image rows [loadedLo, loadedHi) are in the ring
     for (const idx of visitOrder(req.xs, req.ys)) {
@@ -269,14 +276,14 @@ export function createWasmKernel(): ConvKernel {
       if (argMins) {
         const mapBytes = lay.mapSize * lay.mapWidth * 4;
         for (let k = 0; k < n; k++) {
-          argMins[idx * n + k] = ex.findFirst(lay.map + k * mapBytes, lay.mapSize, f32[(outMin >> 2) + k]!);
-          if (argMaxs) argMaxs[idx * n + k] = ex.findFirst(lay.map + k * mapBytes, lay.mapSize, f32[(outMax >> 2) + k]!);
+          argMins[idx * n + k] = ex.findFirst(lay.map + k * mapBytes, lay.mapSize, f32[(outMin / 4) + k]!);
+          if (argMaxs) argMaxs[idx * n + k] = ex.findFirst(lay.map + k * mapBytes, lay.mapSize, f32[(outMax / 4) + k]!);
         }
       }
     }
     for (let i = 0; i < crops * n; i++) {
-      mins[i] = f32[(lay.outMin >> 2) + i]!;
-      if (maxs) maxs[i] = f32[(lay.outMax >> 2) + i]!;
+      mins[i] = f32[(lay.outMin / 4) + i]!;
+      if (maxs) maxs[i] = f32[(lay.outMax / 4) + i]!;
     }
     return { mins, maxs, argMins, argMaxs };
   }
