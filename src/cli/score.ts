@@ -5,7 +5,9 @@ import { expandInputs } from '../io/inputs.js';
 import { resolveModel } from '../io/model-source.js';
 import { scoreFiles, defaultThreads } from '../pipeline/score-files.js';
 import { SCORE_FORMATS, csvHeader, csvLines, tableHeader, tableLines, toRecord, type ScoreFormat, type ScoreRecord } from '../pipeline/score-output.js';
-import { choiceOption, intOption } from './options.js';
+import { choiceOption, intOption, numberOption } from './options.js';
+import { mkdirSync } from 'node:fs';
+import { writeImageHeatmap } from '../pipeline/image-heatmap.js';
 import { createProgress } from './progress.js';
 
 interface ScoreOpts {
@@ -16,6 +18,8 @@ interface ScoreOpts {
   threads: number;
   grid?: boolean;
   kernel?: string;
+  heatmap?: string;
+  threshold?: number;
 }
 
 export function scoreCommand(): Command {
@@ -28,6 +32,8 @@ export function scoreCommand(): Command {
     .option('--stride <px>', 'crop stride', intOption('stride', 1, 100000), DEFAULT_STRIDE)
     .option('-t, --threads <n>', 'compute threads', intOption('threads', 1, 256), defaultThreads())
     .option('--grid', 'include the per-crop score grid (rows x cols)')
+    .option('--heatmap <dir>', 'also write <name>.heatmap.png per image into this folder')
+    .option('--threshold <score>', 'blur threshold marked on heat maps (default: 3 for z-level models, the median crop score for relative ones)', numberOption('threshold', -1e6, 1e6))
     .option('--kernel <name>', 'conv kernel backend (wasm-simd, reference); default: the fastest available')
     .action(async (inputs: string[], opts: ScoreOpts) => {
       process.exitCode = await runScore(inputs, opts);
@@ -54,6 +60,15 @@ async function runScore(inputs: string[], opts: ScoreOpts): Promise<number> {
       failed++;
       progress.log(`focuslite: ${r.error}`);
       continue;
+    }
+    if (opts.heatmap) {
+      try {
+        mkdirSync(opts.heatmap, { recursive: true });
+        await writeImageHeatmap(r, model, opts.crop, opts.heatmap, opts.threshold);
+      } catch (err) {
+        failed++;
+        progress.log(`focuslite: ${r.file}: heat map not written (${err instanceof Error ? err.message : String(err)})`);
+      }
     }
     const rec = toRecord(r, !!opts.grid);
     if (opts.format === 'json') collected.push(rec);

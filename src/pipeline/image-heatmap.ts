@@ -1,0 +1,34 @@
+/** `score --heatmap`: the slide heat map renderer applied to one image's crop grid. */
+import { basename, extname, join } from 'node:path';
+import sharp from 'sharp';
+import type { FocusLiteModel } from '../core/model.js';
+import { writeFileAtomic } from '../io/atomic.js';
+import type { FileScore } from './score-files.js';
+import { renderHeatmap } from './slide-outputs.js';
+
+/** Heat maps of big images are drawn on a copy whose longer side is at most this. */
+const MAX_SIDE = 2048;
+
+export function cropTiles(r: Pick<FileScore, 'crops' | 'xs' | 'ys' | 'cols'>, cropSize: number) {
+  return Array.from(r.crops, (score, i) => ({
+    x: r.xs[i % r.cols]!, y: r.ys[Math.floor(i / r.cols)]!, w: cropSize, h: cropSize, score, tissue: 1,
+  }));
+}
+
+/**
+ * Writes `<outDir>/<name>.heatmap.png`. z-level models are drawn on the fixed 0..8 scale with the
+ * threshold marked (default 3); relative models are normalised per image and, without a threshold,
+ * the image's median crop score is marked.
+ */
+export async function writeImageHeatmap(r: FileScore, model: FocusLiteModel, cropSize: number, outDir: string, threshold?: number): Promise<string> {
+  const scale = Math.max(1, Math.max(r.width, r.height) / MAX_SIDE);
+  const w = Math.round(r.width / scale), h = Math.round(r.height / scale);
+  const { data } = await sharp(r.file).removeAlpha().toColourspace('srgb').resize(w, h, { fit: 'fill' }).raw().toBuffer({ resolveWithObject: true });
+  const thumb = { width: w, height: h, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+  const sorted = Array.from(r.crops).sort((a, b) => a - b);
+  const marker = threshold ?? (model.scale === 'z-level' ? 3 : sorted[Math.floor(sorted.length / 2)]!);
+  const png = await renderHeatmap(thumb, scale, cropTiles(r, cropSize), { scale: model.scale, threshold: marker });
+  const path = join(outDir, `${basename(r.file, extname(r.file))}.heatmap.png`);
+  await writeFileAtomic(path, png);
+  return path;
+}
