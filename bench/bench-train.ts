@@ -107,6 +107,14 @@ async function main(): Promise<void> {
   }
   console.log(`data: ${distinct} distinct PNGs hard-linked to ${n + nVal} files in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
+  // CPU seconds of the whole process (all threads) per epoch: with a busy machine the wall time
+  // says little, while cpu / threads is what an idle machine of this kind would take.
+  let cpuAtStart = 0;
+  const cpuSeconds: number[] = [];
+  const cpuNow = (): number => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1e6;
+  };
   let lastCache = 0;
   const res = await train({
     train: items.slice(0, n),
@@ -127,8 +135,12 @@ async function main(): Promise<void> {
       onCacheReady(what, info) {
         console.log(`cache ${what}: ${info.kind}, ${(info.bytes / 2 ** 30).toFixed(2)} GB, ${info.seconds.toFixed(1)} s${info.reused ? ' (reused)' : ` (${((n + (what === 'val' ? nVal - n : 0)) / info.seconds).toFixed(0)} images/s)`}`);
       },
+      onEpochStart() {
+        cpuAtStart = cpuNow();
+      },
       onEpochEnd(row) {
-        console.log(`epoch ${row.epoch}: ${row.seconds.toFixed(2)} s, loss ${row.trainLoss.toFixed(4)}${row.valSrcc !== null ? `, val SRCC ${row.valSrcc.toFixed(3)}` : ''}`);
+        cpuSeconds.push(cpuNow() - cpuAtStart);
+        console.log(`epoch ${row.epoch}: ${row.seconds.toFixed(2)} s wall, ${cpuSeconds.at(-1)!.toFixed(2)} s CPU, loss ${row.trainLoss.toFixed(4)}${row.valSrcc !== null ? `, val SRCC ${row.valSrcc.toFixed(3)}` : ''}`);
       },
     },
   });
@@ -139,6 +151,11 @@ async function main(): Promise<void> {
   console.log(`mean epoch after the first: ${mean.toFixed(2)} s for ${n} images (${((mean / n) * 1000).toFixed(2)} ms per image)` +
     (n !== 5200 ? `; linear extrapolation to 5,200 images: ${((mean / n) * 5200).toFixed(1)} s` : '') +
     `; 120 epochs: ${((mean * 120 * (n === 5200 ? 1 : 5200 / n)) / 60).toFixed(1)} min at 5,200 images`);
+  const cpuLater = cpuSeconds.length > 1 ? cpuSeconds.slice(1) : cpuSeconds;
+  const cpuMean = cpuLater.reduce((a, b) => a + b, 0) / cpuLater.length;
+  const ideal = cpuMean / threads;
+  console.log(`mean CPU per epoch after the first: ${cpuMean.toFixed(2)} s, i.e. ${ideal.toFixed(2)} s per epoch on ${threads} idle core(s)` +
+    (n !== 5200 ? ` (${((ideal / n) * 5200).toFixed(1)} s at 5,200 images)` : ''));
   if (!process.argv.includes('--keep')) rmSync(join(dir, 'out'), { recursive: true, force: true });
   rmSync(imgDir, { recursive: true, force: true });
 }

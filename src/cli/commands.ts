@@ -7,6 +7,7 @@ import { infoCommand } from './info.js';
 import { evalCommand } from './eval.js';
 import { cvCommand } from './cv.js';
 import { synthCommand } from './synth.js';
+import { trainCommand } from './train.js';
 
 export const commandFactories: Array<() => Command> = [
   scoreCommand,
@@ -15,4 +16,5 @@ export const commandFactories: Array<() => Command> = [
   evalCommand,
   cvCommand,
   synthCommand,
+  trainCommand,
 ];
