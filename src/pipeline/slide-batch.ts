@@ -72,8 +72,8 @@ export function slideReport(result: SlideScore, reader: SlideReader, model: Focu
   const { info } = reader;
   const scores = result.tiles.map((t) => t.score);
   const stats = scores.length > 0 ? summaryStats(scores) : null;
-  const share = blurShare(result.tiles, opts.threshold);
   const mpp = info.mpp?.x ?? null;
+  const share = blurShare(result.tiles, opts.threshold, { mpp: mpp ?? undefined, tissueOfRect: result.tissueOf });
   let maskPixels = 0;
   for (const v of result.tissueMask) maskPixels += v ? 1 : 0;
   const tissueMm2 = mpp ? (maskPixels * result.thumbScaleX * result.thumbScaleY * mpp * mpp) / 1e6 : null;
@@ -145,7 +145,7 @@ export async function processSlide(file: string, name: string, model: FocusLiteM
     await writeFileAtomic(paths.tilesCsv, tilesCsv(result.tiles));
     await writeFileAtomic(paths.geojson, JSON.stringify(tilesGeoJson(result.tiles, { threshold: opts.threshold, modelName: opts.modelLabel, scale: legendScale })));
     await writeFileAtomic(paths.heatmap, await renderHeatmap(result.thumbnail, result.thumbScaleX, result.tiles, { scale: legendScale, threshold: opts.threshold, tissueMask: result.tissueMask }));
-    await writeFileAtomic(paths.mask, await renderMask(result.thumbnail.width, result.thumbnail.height, result.thumbScaleX, result.tiles, opts.threshold));
+    await writeFileAtomic(paths.mask, await renderMask(result.thumbnail.width, result.thumbnail.height, result.thumbScaleX, result.tiles, opts.threshold, result.tissueMask));
     await writeFileAtomic(paths.focusJson, JSON.stringify({ ...report, outputs: { ...paths } }, null, 2) + '\n');
     return {
       slide: file, name, status: 'ok', crops: result.tiles.length, tissueMm2: report.tissue.areaMm2,

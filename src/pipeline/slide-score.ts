@@ -62,6 +62,8 @@ export interface SlideScore {
   tissueMethod: string;
   /** fraction of thumbnail pixels that are tissue */
   tissueFraction: number;
+  /** tissue fraction of a level-0 rectangle, from the mask */
+  tissueOf: (x: number, y: number, w: number, h: number) => number;
   cropsTotal: number;
   timings: SlideTimings;
 }
@@ -104,12 +106,13 @@ export async function scoreSlide(reader: SlideReader, engine: ComputeEngine, opt
 
   const thumbnail = await reader.thumbnail(opts.thumbnailSize);
   const tThumb = performance.now();
-  const tissue = detectTissue(thumbnail);
-  const integral = buildIntegral(tissue.mask, thumbnail.width, thumbnail.height);
   const thumbScaleX = level0.width / thumbnail.width;
   const thumbScaleY = level0.height / thumbnail.height;
   // The thumbnail keeps the aspect ratio, so one scale (their mean, within a pixel of each) serves.
   const thumbScale = (thumbScaleX + thumbScaleY) / 2;
+  // Slides without MPP: assume 0.5 µm/px (20x), the common scanning resolution, for the mask's size rules.
+  const tissue = detectTissue(thumbnail, { downsample: thumbScale, mpp: info.mpp?.x ?? 0.5 });
+  const integral = buildIntegral(tissue.mask, thumbnail.width, thumbnail.height);
   const tissueOf = (x: number, y: number, w: number, h: number): number => fractionFromIntegral(integral, thumbScale, x, y, w, h);
   const tTissue = performance.now();
 
@@ -192,6 +195,7 @@ export async function scoreSlide(reader: SlideReader, engine: ComputeEngine, opt
     tissueMask: tissue.mask,
     tissueMethod: tissue.method,
     tissueFraction: tissue.tissueFraction,
+    tissueOf,
     cropsTotal,
     timings: { thumbnailMs: tThumb - t0, tissueMs: tTissue - tThumb, ...timings, totalMs: performance.now() - t0 },
   };
