@@ -2,6 +2,8 @@
 import type { Command } from 'commander';
 
 import { scoreCommand } from './score.js';
+import { demoCommand } from './demo.js';
+import { slideCommand } from './slide.js';
 import { importCommand } from './import.js';
 import { infoCommand } from './info.js';
 import { evalCommand } from './eval.js';
@@ -10,7 +12,9 @@ import { synthCommand } from './synth.js';
 import { trainCommand } from './train.js';
 
 export const commandFactories: Array<() => Command> = [
+  demoCommand,
   scoreCommand,
+  slideCommand,
   importCommand,
   infoCommand,
   evalCommand,
