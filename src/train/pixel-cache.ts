@@ -167,25 +167,31 @@ async function mapLimit<T>(items: readonly T[], limit: number, fn: (item: T, i: 
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, run));
 }
 
+/** Header of every image (no decoding); fails naming the first bad image in input order. */
 async function probe(paths: readonly string[], concurrency: number, minSide: number): Promise<ImageInfo[]> {
   const out = new Array<ImageInfo>(paths.length);
+  const errors = new Array<string | undefined>(paths.length);
   await mapLimit(paths, concurrency * 4, async (path, i) => {
     let st;
     try {
       st = statSync(path);
     } catch {
-      throw new Error(`${path}: image not found`);
+      errors[i] = `${path}: image not found`;
+      return;
     }
     let meta;
     try {
       meta = await sharp(path, { limitInputPixels: false }).metadata();
     } catch (err) {
-      throw new Error(`${path}: cannot read image header (${(err instanceof Error ? err.message : String(err)).split('\n')[0]})`);
+      errors[i] = `${path}: cannot read image header (${(err instanceof Error ? err.message : String(err)).split('\n')[0]})`;
+      return;
     }
     const width = meta.width ?? 0, height = meta.height ?? 0;
-    if (width < minSide || height < minSide) throw new Error(`${path} is ${width}x${height}, smaller than one ${minSide}x${minSide} training crop`);
+    if (width < minSide || height < minSide) errors[i] = `${path} is ${width}x${height}, smaller than one ${minSide}x${minSide} training crop`;
     out[i] = { path, size: st.size, mtimeMs: st.mtimeMs, width, height };
   });
+  const bad = errors.filter((e) => e !== undefined);
+  if (bad.length > 0) throw new Error(bad[0]! + (bad.length > 1 ? ` (and ${bad.length - 1} more bad image(s))` : ''));
   return out;
 }
 

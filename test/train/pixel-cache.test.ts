@@ -68,7 +68,7 @@ test('a complete disk cache is reused; a changed image or a broken index forces 
 
 test('cache errors name the file', async () => {
   await assert.rejects(buildPixelCache([join(root, 'missing.png')], { memBytes: 1e9 }), /missing\.png: image not found/);
-  await assert.rejects(buildPixelCache(paths, { memBytes: 1e9, minSide: 35 }), /img0\.png is 40x30, smaller than one 35x35 training crop/);
+  await assert.rejects(buildPixelCache(paths, { memBytes: 1e9, minSide: 35 }), /img0\.png is 40x30, smaller than one 35x35 training crop \(and 1 more bad image\(s\)\)/);
   await assert.rejects(buildPixelCache(paths, { memBytes: 0 }), /more than the 0\.00 GB memory budget, and no cache folder was given/);
   const bad = join(root, 'bad.png');
   writeFileSync(bad, 'not a png');
