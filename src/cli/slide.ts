@@ -40,7 +40,7 @@ export function slideCommand(): Command {
     .option('-t, --threads <n>', 'compute threads', intOption('threads', 1, 256), defaultThreads())
     .option('--force', 'rescore slides whose outputs already exist')
     .option('--backend <name>', 'slide reader: auto, sharp, openslide', choiceOption('backend', ['auto', 'sharp', 'openslide'] as const), 'auto')
-    .option('--thumbnail <px>', 'longer side of the thumbnail for tissue detection and heat maps', intOption('thumbnail', 64, 16384), 2048)
+    .option('--thumbnail <px>', 'longer side of the thumbnail for tissue detection and heat maps', intOption('thumbnail', 64, 16384), 1024)
     .option('--kernel <name>', 'conv kernel backend (wasm-simd, reference)')
     .action(async (inputs: string[], opts: SlideOpts) => {
       process.exitCode = await runSlide(inputs, opts);

@@ -11,6 +11,7 @@ import type { SlideReader } from '../io/slide/types.js';
 import type { ComputeEngine } from './compute-engine.js';
 import { gridChunks, pickLevel, slideGrid, toLevel0, type Chunk, type SlideGrid } from './slide-grid.js';
 import { buildIntegral, detectTissue, fractionFromIntegral } from './tissue.js';
+import type { ScoredTile } from './slide-outputs.js';
 
 export interface SlideScoreOptions {
   cropSize?: number;
@@ -28,15 +29,8 @@ export interface SlideScoreOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-export interface TileScore {
-  /** level-0 rectangle */
-  x: number;
-  y: number;
-  w: number;
-  h: number;
-  score: number;
-  tissue: number;
-}
+/** A scored crop in level-0 pixels (the type the output writers take). */
+export type TileScore = ScoredTile;
 
 export interface SlideTimings {
   thumbnailMs: number;
@@ -71,7 +65,7 @@ export interface SlideScore {
 function validate(opts: SlideScoreOptions): Required<Omit<SlideScoreOptions, 'mpp' | 'onProgress'>> {
   const minTissue = opts.minTissue ?? 0.5;
   if (!(minTissue >= 0 && minTissue <= 1)) throw new Error(`Expected number between 0 and 1 for minTissue but received ${minTissue}`);
-  const thumbnailSize = opts.thumbnailSize ?? 2048;
+  const thumbnailSize = opts.thumbnailSize ?? 1024;
   if (!Number.isInteger(thumbnailSize) || thumbnailSize < 64) throw new Error(`Expected integer >= 64 for thumbnailSize but received ${thumbnailSize}`);
   return {
     cropSize: opts.cropSize ?? DEFAULT_CROP,

@@ -25,6 +25,7 @@
  * (see `defocusKernel` / `convolveDirect`, kept as the reference) up to float rounding.
  */
 import type { RgbImage } from '../core/image.js';
+import { Uint32Rng } from './rng.js';
 
 export interface DefocusParams {
   /** disk radius in px per unit of |z| */
@@ -331,10 +332,11 @@ export function defocusImage(img: RgbImage, level: number, params: DefocusParams
  * drawing more than ~10^9 numbers from one seed. The state is kept as an int32 so V8 keeps it
  * unboxed.
  */
-export class Mulberry32 {
+export class Mulberry32 extends Uint32Rng {
   private a: number;
 
   constructor(seed: number) {
+    super();
     if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
       throw new Error(`Expected integer between 0 and 4294967295 for seed but received ${seed}`);
     }
@@ -349,21 +351,6 @@ export class Mulberry32 {
     return (t ^ (t >>> 14)) >>> 0;
   }
 
-  /** Uniform in [0, 1). */
-  uniform(): number {
-    return this.nextUint32() / 4294967296;
-  }
-
-  /** Uniform in [lo, hi). */
-  range(lo: number, hi: number): number {
-    return lo + (hi - lo) * this.uniform();
-  }
-
-  /** Uniform integer in [0, n), n >= 1. */
-  int(n: number): number {
-    if (!Number.isInteger(n) || n < 1 || n > 4294967296) throw new Error(`Expected integer between 1 and 4294967296 for range but received ${n}`);
-    return Math.floor(this.uniform() * n);
-  }
 }
 
 /**

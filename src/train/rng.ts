@@ -6,13 +6,35 @@
 
 export type RngState = [number, number, number, number];
 
-export class Rng {
+/** What the generators here share: draws built on a uint32 stream. */
+export abstract class Uint32Rng {
+  abstract nextUint32(): number;
+
+  /** Uniform in [0, 1). */
+  uniform(): number {
+    return this.nextUint32() / 4294967296;
+  }
+
+  /** Uniform in [lo, hi). */
+  range(lo: number, hi: number): number {
+    return lo + (hi - lo) * this.uniform();
+  }
+
+  /** Uniform integer in [0, n); n up to 2^32. */
+  int(n: number): number {
+    if (!Number.isInteger(n) || n < 1 || n > 4294967296) throw new Error(`Expected integer between 1 and 4294967296 for range but received ${n}`);
+    return Math.floor(this.uniform() * n);
+  }
+}
+
+export class Rng extends Uint32Rng {
   private s0: number;
   private s1: number;
   private s2: number;
   private s3: number;
 
   constructor(seed: number | RngState) {
+    super();
     if (Array.isArray(seed)) {
       if (seed.length !== 4 || seed.some((v) => !Number.isInteger(v) || v < 0 || v > 0xffffffff)) {
         throw new Error(`Expected four uint32 words for an RNG state but received ${JSON.stringify(seed)}`);
@@ -53,21 +75,6 @@ export class Rng {
     return r;
   }
 
-  /** Uniform in [0, 1). */
-  uniform(): number {
-    return this.nextUint32() / 4294967296;
-  }
-
-  /** Uniform in [lo, hi). */
-  range(lo: number, hi: number): number {
-    return lo + (hi - lo) * this.uniform();
-  }
-
-  /** Uniform integer in [0, n); n up to 2^32. */
-  int(n: number): number {
-    if (!Number.isInteger(n) || n < 1 || n > 4294967296) throw new Error(`Expected integer between 1 and 4294967296 for range but received ${n}`);
-    return Math.floor(this.uniform() * n);
-  }
 
   /** Fisher-Yates shuffle in place. */
   shuffle<T>(items: T[] | Int32Array | Uint32Array): void {
