@@ -322,3 +322,16 @@ test('sha256 and crc32 agree with node:crypto / known values', () => {
   }
   assert.equal(crc32(new TextEncoder().encode('123456789')), 0xcbf43926);
 });
+
+test('a Node Buffer that is a view into a larger pool imports like a plain copy', sharedOnly(), () => {
+  for (const name of ['focuslitenn-1kernel.pt', 'focuslitenn-10kernel-mse.pt']) {
+    const bytes = readFileSync(sharedPath('reference', 'official-checkpoints', name));
+    // Buffer.slice/subarray share memory and start at a non-zero byteOffset, as pooled Buffers do.
+    const view = Buffer.concat([Buffer.alloc(8), bytes]).subarray(8);
+    assert.notEqual(view.byteOffset, 0);
+    const a = importFocusLiteCheckpoint(view, name);
+    const b = importFocusLiteCheckpoint(new Uint8Array(bytes), name);
+    assert.deepEqual(Array.from(a.convWeight), Array.from(b.convWeight));
+    assert.deepEqual(Array.from(a.convBias), Array.from(b.convBias));
+  }
+});

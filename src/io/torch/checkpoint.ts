@@ -172,7 +172,8 @@ function materialize(t: PendingTensor): TorchTensor {
   const size = storage.elemSize;
   if (HOST_LITTLE_ENDIAN && isContiguous(shape, stride) && storage.dtype !== 'float16') {
     // Fast path (every tensor of the published files): copy the bytes, which also aligns them.
-    const copy = bytes.slice(offset * size, (offset + numel) * size).buffer;
+    // Uint8Array's slice, not Buffer's: Buffer.prototype.slice returns a view of a pooled buffer.
+    const copy = Uint8Array.prototype.slice.call(bytes, offset * size, (offset + numel) * size).buffer;
     switch (storage.dtype) {
       case 'float32': return { dtype: 'float32', shape, data: new Float32Array(copy) };
       case 'float64': return { dtype: 'float64', shape, data: new Float64Array(copy) };
