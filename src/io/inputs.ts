@@ -1,6 +1,6 @@
 /** Expanding CLI inputs (files, folders, globs) into a sorted list of image files. */
 import { statSync, readdirSync } from 'node:fs';
-import { join, extname } from 'node:path';
+import { join, extname, isAbsolute } from 'node:path';
 import { glob, isDynamicPattern } from 'tinyglobby';
 
 export const IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg', '.tif', '.tiff', '.webp'];
@@ -42,7 +42,8 @@ export async function expandInputs(inputs: readonly string[], extensions: readon
       if (found.length === 0) errors.push(`${input}: folder holds no ${extensions.join('/')} files`);
       files.push(...found);
     } else if (isDynamicPattern(input)) {
-      const found = (await glob(input, { onlyFiles: true, expandDirectories: false })).sort();
+      // Absolute patterns give absolute paths (tinyglobby would otherwise make them relative to the cwd).
+      const found = (await glob(input, { onlyFiles: true, expandDirectories: false, absolute: isAbsolute(input) })).sort();
       if (found.length === 0) errors.push(`${input}: pattern matched no files`);
       files.push(...found);
     } else {

@@ -30,6 +30,8 @@ export class WorkerPool {
   private readonly inFlight = new Map<Worker, QueuedTask>();
   private nextId = 0;
   private closed = false;
+  /** set once every worker has crashed: later tasks are rejected with it instead of waiting forever */
+  private deadReason: string | null = null;
 
   constructor(script: URL, size: number, workerData?: unknown) {
     if (!Number.isInteger(size) || size < 1 || size > 256) {
@@ -39,6 +41,10 @@ export class WorkerPool {
       const worker = new Worker(script, { workerData });
       worker.on('message', (msg: WorkerReply) => this.onReply(worker, msg));
       worker.on('error', (err) => this.onCrash(worker, err));
+      // A worker that exits on its own (process.exit in the script) is lost like a crashed one.
+      worker.on('exit', (code) => {
+        if (!this.closed) this.onCrash(worker, new Error(`worker exited with code ${code}`));
+      });
       worker.unref();
       this.all.push(worker);
       this.idle.push(worker);
@@ -52,6 +58,7 @@ export class WorkerPool {
   /** Queue a task; resolves with the worker's result, rejects with its error message. */
   run<T>(payload: unknown, transfer: readonly TransferListItem[] = []): Promise<T> {
     if (this.closed) return Promise.reject(new Error('worker pool is closed'));
+    if (this.deadReason !== null) return Promise.reject(new Error(`all workers crashed: ${this.deadReason}`));
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ id: this.nextId++, payload, transfer, pending: { resolve: resolve as (v: unknown) => void, reject } });
       this.dispatch();
@@ -61,6 +68,9 @@ export class WorkerPool {
   async close(): Promise<void> {
     this.closed = true;
     for (const t of this.queue.splice(0)) t.pending.reject(new Error('worker pool closed'));
+    // Tasks still running when the pool closes would otherwise never settle.
+    for (const t of this.inFlight.values()) t.pending.reject(new Error('worker pool closed'));
+    this.inFlight.clear();
     await Promise.all(this.all.map((w) => w.terminate()));
   }
 
@@ -87,13 +97,18 @@ export class WorkerPool {
   }
 
   private onCrash(worker: Worker, err: Error): void {
+    // 'exit' follows 'error' for the same worker: handle each worker once.
+    const i = this.all.indexOf(worker);
+    if (i < 0) return;
     const task = this.inFlight.get(worker);
     this.inFlight.delete(worker);
     task?.pending.reject(new Error(`worker crashed: ${err.message}`));
-    // A crashed worker is not reused; the remaining ones carry on.
-    const i = this.all.indexOf(worker);
-    if (i >= 0) this.all.splice(i, 1);
+    // A crashed worker is not reused (it may have crashed while idle, e.g. at start-up); the remaining ones carry on.
+    this.all.splice(i, 1);
+    const j = this.idle.indexOf(worker);
+    if (j >= 0) this.idle.splice(j, 1);
     if (this.all.length === 0) {
+      this.deadReason = err.message;
       for (const t of this.queue.splice(0)) t.pending.reject(new Error(`all workers crashed: ${err.message}`));
     }
     this.dispatch();
