@@ -50,7 +50,7 @@ async function run(label: string, path: string, allCrops: boolean): Promise<void
   const reader = await openSlide(path);
   const engine = createComputeEngine(model1k(), availableParallelism());
   const t0 = performance.now();
-  const res = await scoreSlide(reader, engine, { allCrops });
+  const res = await scoreSlide(reader, engine, { allCrops, chunkCrops: Number(process.env.BENCH_CHUNK ?? 16) });
   const s = (performance.now() - t0) / 1000;
   await engine.close();
   await reader.close();
