@@ -12,7 +12,7 @@ import type { SlideReader } from '../io/slide/types.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import type { ComputeEngine } from './compute-engine.js';
 import { scoreSlide, type SlideScore, type SlideScoreOptions } from './slide-score.js';
-import { blurShare, renderHeatmap, renderMask, summaryStats, tilesCsv, tilesGeoJson } from './slide-outputs.js';
+import { blurShare, renderHeatmap, renderMask, summaryStats, tilesCsv, tilesGeoJsonChunks } from './slide-outputs.js';
 
 export interface SlideQcOptions extends Omit<SlideScoreOptions, 'onProgress'> {
   outDir: string;
@@ -143,7 +143,7 @@ export async function processSlide(file: string, name: string, model: FocusLiteM
     const report = slideReport(result, reader, model, opts, name);
     const legendScale = model.scale;
     await writeFileAtomic(paths.tilesCsv, tilesCsv(result.tiles));
-    await writeFileAtomic(paths.geojson, JSON.stringify(tilesGeoJson(result.tiles, { threshold: opts.threshold, modelName: opts.modelLabel, scale: legendScale })));
+    await writeFileAtomic(paths.geojson, tilesGeoJsonChunks(result.tiles, { threshold: opts.threshold, modelName: opts.modelLabel, scale: legendScale }));
     await writeFileAtomic(paths.heatmap, await renderHeatmap(result.thumbnail, result.thumbScaleX, result.tiles, { scale: legendScale, threshold: opts.threshold, tissueMask: result.tissueMask }));
     await writeFileAtomic(paths.mask, await renderMask(result.thumbnail.width, result.thumbnail.height, result.thumbScaleX, result.tiles, opts.threshold, result.tissueMask));
     await writeFileAtomic(paths.focusJson, JSON.stringify({ ...report, outputs: { ...paths } }, null, 2) + '\n');

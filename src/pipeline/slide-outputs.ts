@@ -100,28 +100,63 @@ export function deterministicUuid(key: string): string {
  * left out (they were not scored).
  */
 export function tilesGeoJson(tiles: readonly ScoredTile[], opts: GeoJsonOptions): TileFeatureCollection {
-  if (!Number.isFinite(opts.threshold)) throw new Error(`Expected finite number for threshold but received ${opts.threshold}`);
+  checkThreshold(opts.threshold);
   const features: TileFeature[] = [];
   tiles.forEach((t, i) => {
-    if (!Number.isFinite(t.score)) return;
-    const cls = t.score > opts.threshold ? CLASS_OUT_OF_FOCUS : CLASS_IN_FOCUS;
-    const { x, y, w, h } = t;
-    features.push({
-      type: 'Feature',
-      id: deterministicUuid(`${i}:${x},${y},${w},${h}`),
-      geometry: { type: 'Polygon', coordinates: [[[x, y], [x + w, y], [x + w, y + h], [x, y + h], [x, y]]] },
-      properties: {
-        objectType: 'tile',
-        classification: { name: cls.name, color: [...cls.color] as [number, number, number] },
-        measurements: { 'Focus score': t.score, 'Tissue fraction': Number.isFinite(t.tissue) ? t.tissue : 0 },
-        isLocked: false,
-      },
-    });
+    const f = tileFeature(t, i, opts.threshold);
+    if (f) features.push(f);
   });
+  return { type: 'FeatureCollection', features, focuslite: collectionInfo(opts, features.length) };
+}
+
+/**
+ * The same document as `JSON.stringify(tilesGeoJson(tiles, opts))`, produced in chunks of a few
+ * thousand features so a slide with hundreds of thousands of tiles is written without holding the
+ * whole object graph and string in memory.
+ */
+export function* tilesGeoJsonChunks(tiles: readonly ScoredTile[], opts: GeoJsonOptions, featuresPerChunk = 4096): Generator<string> {
+  checkThreshold(opts.threshold);
+  yield '{"type":"FeatureCollection","features":[';
+  let written = 0;
+  let batch: string[] = [];
+  for (let i = 0; i < tiles.length; i++) {
+    const f = tileFeature(tiles[i]!, i, opts.threshold);
+    if (!f) continue;
+    batch.push(JSON.stringify(f));
+    if (batch.length === featuresPerChunk) {
+      yield (written > 0 ? ',' : '') + batch.join(',');
+      written += batch.length;
+      batch = [];
+    }
+  }
+  if (batch.length > 0) yield (written > 0 ? ',' : '') + batch.join(',');
+  written += batch.length;
+  yield `],"focuslite":${JSON.stringify(collectionInfo(opts, written))}}`;
+}
+
+function checkThreshold(threshold: number): void {
+  if (!Number.isFinite(threshold)) throw new Error(`Expected finite number for threshold but received ${threshold}`);
+}
+
+function collectionInfo(opts: GeoJsonOptions, tiles: number): TileFeatureCollection['focuslite'] {
+  return { model: opts.modelName, scoreScale: opts.scale, threshold: opts.threshold, tiles };
+}
+
+/** One tile as a QuPath feature; null for a tile that was not scored (non-finite score). */
+function tileFeature(t: ScoredTile, i: number, threshold: number): TileFeature | null {
+  if (!Number.isFinite(t.score)) return null;
+  const cls = t.score > threshold ? CLASS_OUT_OF_FOCUS : CLASS_IN_FOCUS;
+  const { x, y, w, h } = t;
   return {
-    type: 'FeatureCollection',
-    features,
-    focuslite: { model: opts.modelName, scoreScale: opts.scale, threshold: opts.threshold, tiles: features.length },
+    type: 'Feature',
+    id: deterministicUuid(`${i}:${x},${y},${w},${h}`),
+    geometry: { type: 'Polygon', coordinates: [[[x, y], [x + w, y], [x + w, y + h], [x, y + h], [x, y]]] },
+    properties: {
+      objectType: 'tile',
+      classification: { name: cls.name, color: [...cls.color] as [number, number, number] },
+      measurements: { 'Focus score': t.score, 'Tissue fraction': Number.isFinite(t.tissue) ? t.tissue : 0 },
+      isLocked: false,
+    },
   };
 }
 

@@ -5,7 +5,7 @@ import type { RgbImage } from '../../src/core/image.js';
 import { decodeImage } from '../../src/io/decode.js';
 import {
   blurShare, colourAt, colourRange, deterministicUuid, heatmapLayout, meanScoreGrid, percentileSorted,
-  renderHeatmap, renderMask, summaryStats, tilesCsv, tilesGeoJson, CLASS_IN_FOCUS, CLASS_OUT_OF_FOCUS,
+  renderHeatmap, renderMask, summaryStats, tilesCsv, tilesGeoJson, tilesGeoJsonChunks, CLASS_IN_FOCUS, CLASS_OUT_OF_FOCUS,
   type ScoredTile,
 } from '../../src/pipeline/slide-outputs.js';
 import { textPath, textWidth, canRender, GLYPH_ADVANCE } from '../../src/pipeline/pixel-font.js';
@@ -345,4 +345,17 @@ test('heat map of a real tile is legible: tissue coloured, glass not', sharedOnl
   assert.equal(changedOnGlass, 0);
   assert.ok(scoredTissue > 1000);
   assert.ok(changedOnTissue >= 0.98 * scoredTissue, `${changedOnTissue} of ${scoredTissue} scored tissue pixels coloured`);
+});
+
+test('tilesGeoJsonChunks writes exactly the document tilesGeoJson describes, in chunks', () => {
+  const tiles = Array.from({ length: 23 }, (_, i) => ({ x: (i % 5) * 128, y: Math.floor(i / 5) * 128, w: 235, h: 235, score: i === 7 ? NaN : i / 4, tissue: 0.5 + i / 100 }));
+  const opts = { threshold: 3, modelName: 'm.json', scale: 'z-level' as const };
+  const whole = JSON.stringify(tilesGeoJson(tiles, opts));
+  for (const perChunk of [1, 4, 22, 4096]) {
+    const chunks = [...tilesGeoJsonChunks(tiles, opts, perChunk)];
+    assert.equal(chunks.join(''), whole, `${perChunk} features per chunk`);
+    if (perChunk === 4) assert.ok(chunks.length >= 6);
+  }
+  assert.equal([...tilesGeoJsonChunks([], opts)].join(''), JSON.stringify(tilesGeoJson([], opts)));
+  assert.throws(() => [...tilesGeoJsonChunks(tiles, { ...opts, threshold: NaN })], /Expected finite number for threshold/);
 });
