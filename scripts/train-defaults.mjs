@@ -29,6 +29,8 @@ const SEED = 1;
 const EPOCHS = Number(process.env.FOCUSLITE_DEFAULTS_EPOCHS ?? 1000);
 const STEP = Math.round(EPOCHS / 2);
 
+const OUT_DIR = process.env.FOCUSLITE_DEFAULTS_OUT ?? join(root, 'models');
+const ONLY = process.env.FOCUSLITE_DEFAULTS_ONLY; // e.g. focuslite-1k.json, for experiments
 const MODELS = [
   { file: 'focuslite-1k.json', kernels: 1, loss: 'plcc' },
   { file: 'focuslite-2k.json', kernels: 2, loss: 'plcc' },
@@ -58,11 +60,28 @@ for (const f of tiles) {
 const heldOut = usable.filter((_, i) => i % 4 === 3);
 const training = tiles.filter((f) => !heldOut.includes(f));
 
+// Optional (FOCUSLITE_DEFAULTS_EXTRA=1): more training content, 512 px tiles of the CC0 slide
+// CMU-1-Small-Region (training only; the held-out tiles stay unseen).
+const extraTiles = [];
+if (process.env.FOCUSLITE_DEFAULTS_EXTRA === '1') {
+  const extraDir = join(work, 'extra-tiles');
+  mkdirSync(extraDir, { recursive: true });
+  const slide = resolve(root, '..', 'shared', 'data', 'slides', 'cmu-1-small-region.svs');
+  const { width, height } = await sharp(slide).metadata();
+  for (let y = 0; y + 512 <= height; y += 512) {
+    for (let x = 0; x + 512 <= width; x += 512) {
+      const out = join(extraDir, `cmu1-${x}-${y}.png`);
+      if (!existsSync(out)) await sharp(slide).extract({ left: x, top: y, width: 512, height: 512 }).removeAlpha().png().toFile(out);
+      extraTiles.push(out);
+    }
+  }
+}
+
 // 2. synthetic datasets
 const trainSet = join(work, 'synth-train');
 const testSet = join(work, 'synth-heldout');
 const synthArgs = ['--size', '512', '--levels', '10', '--noise', '2', '--jpeg', '90'];
-const synthTrain = run(['synth', ...training.map((f) => join(tilesDir, f)), '-o', trainSet, '--seed', String(SEED), ...synthArgs]);
+const synthTrain = run(['synth', ...training.map((f) => join(tilesDir, f)), ...extraTiles, '-o', trainSet, '--seed', String(SEED), ...synthArgs]);
 const synthTest = run(['synth', ...heldOut.map((f) => join(tilesDir, f)), '-o', testSet, '--seed', String(SEED + 1), ...synthArgs]);
 const manifestHash = (dir) => JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')).manifestHash;
 
@@ -71,7 +90,7 @@ const portable = (c) => c.replaceAll(root + '/', '').replaceAll(work, '$WORK').r
 
 // 3 + 4. train, evaluate on held-out tiles, record provenance
 const table = [];
-for (const m of MODELS) {
+for (const m of MODELS.filter((x) => !ONLY || x.file === ONLY)) {
   const out = join(work, m.file.replace('.json', ''));
   const train = run(['train', '--list', join(trainSet, 'list.txt'), '--images', join(trainSet, 'images'), '--kernels', String(m.kernels),
     '--loss', m.loss, '--epochs', String(EPOCHS), '--step', String(STEP), '--val-crops', '3', '--checkpoint-every', '100', '--seed', String(SEED), '-o', out]);
@@ -90,7 +109,8 @@ for (const m of MODELS) {
     heldOutTiles: heldOut,
     heldOut: { ...metrics, protocol: 'full crop grid per image; SRCC/PLCC vs |z|; ROC/AP with |z| >= 3 blurry' },
   };
-  const target = join(root, 'models', m.file);
+  mkdirSync(OUT_DIR, { recursive: true });
+  const target = join(OUT_DIR, m.file);
   writeFileSync(target + '.tmp', serializeModel(modelFromJson(doc, m.file)));
   renameSync(target + '.tmp', target);
   table.push(`${m.file}: held-out SRCC ${metrics.srcc.toFixed(4)}, PLCC ${metrics.plcc.toFixed(4)}, ROC-AUC ${metrics.rocAuc.toFixed(4)}, AP ${metrics.ap.toFixed(4)}`);

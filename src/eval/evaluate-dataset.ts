@@ -21,7 +21,7 @@ import { mkdirSync } from 'node:fs';
 import type { FocusLiteModel } from '../core/model.js';
 import { parameterCount } from '../core/model.js';
 import { defaultThreads, scoreFiles, type FileFailure } from '../pipeline/score-files.js';
-import { writeFileAtomic } from '../train/atomic.js';
+import { writeFileAtomicSync } from '../io/atomic.js';
 import { loadDataset, type Dataset, type DatasetFormat, type DatasetItem } from '../train/datasets.js';
 import { binarizeFocusPath, evaluate, type Evaluation } from './metrics.js';
 import { formatMetricsJson, formatMetricsMarkdown, type MetricsRow } from './report.js';
@@ -286,7 +286,7 @@ export function makeOutputDir(dir: string): void {
 /** Write a report or scores file atomically; failures become one line naming the file. */
 export function writeOutputFile(path: string, text: string): void {
   try {
-    writeFileAtomic(path, text);
+    writeFileAtomicSync(path, text);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'its folder does not exist' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : (err as Error).message;

@@ -7,6 +7,7 @@
  * the rename itself survives a crash. On any failure the temporary file is removed.
  */
 import { randomBytes } from 'node:crypto';
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 
@@ -66,5 +67,29 @@ async function syncDir(dir: string): Promise<void> {
     // Best effort: durability of the rename, not correctness of the content, depends on this.
   } finally {
     await dh?.close().catch(() => undefined);
+  }
+}
+
+/**
+ * Synchronous twin of writeFileAtomic for code that must not yield mid-write (training checkpoints
+ * written between epochs, synth list files). Same temp naming, fsync and rename; no folder fsync.
+ */
+export function writeFileAtomicSync(path: string, data: string | Uint8Array): void {
+  const target = resolve(path);
+  const tmp = tempPathFor(target);
+  const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+  let fd: number | null = null;
+  try {
+    fd = openSync(tmp, 'wx');
+    let off = 0;
+    while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
+    fsyncSync(fd);
+    closeSync(fd);
+    fd = null;
+    renameSync(tmp, target);
+  } catch (err) {
+    if (fd !== null) closeSync(fd);
+    rmSync(tmp, { force: true });
+    throw err;
   }
 }

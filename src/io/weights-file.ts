@@ -2,11 +2,12 @@
  * Model files on disk: the project's JSON weights, or an original PyTorch checkpoint (.pt/.pth)
  * imported on the fly. Saving is atomic (write a temporary file, then rename over the target).
  */
-import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { extname } from 'node:path';
 import type { FocusLiteModel } from '../core/model.js';
 import { parseWeights, serializeModel } from '../core/weights.js';
 import { importFocusLiteCheckpoint, looksLikeTorchCheckpoint, type ImportOptions } from './torch/checkpoint.js';
+import { writeFileAtomic } from './atomic.js';
 
 export type LoadModelOptions = ImportOptions;
 
@@ -45,16 +46,12 @@ export async function loadModel(path: string, options: LoadModelOptions = {}): P
   return parseWeights(bytes.toString('utf8'), path);
 }
 
-/** Write the model as focuslite JSON weights, atomically (`<path>.tmp-<pid>`, then rename). */
+/** Write the model as focuslite JSON weights, atomically (temporary file beside it, then rename). */
 export async function saveModel(path: string, model: FocusLiteModel): Promise<void> {
   if (typeof path !== 'string' || path.length === 0) throw new Error(`Expected a file path for weights but received ${JSON.stringify(path)}`);
-  const text = serializeModel(model);
-  const tmp = `${path}.tmp-${process.pid}`;
   try {
-    await writeFile(tmp, text, 'utf8');
-    await rename(tmp, path);
+    await writeFileAtomic(path, serializeModel(model));
   } catch (err) {
-    await rm(tmp, { force: true }).catch(() => undefined);
     const code = errorCode(err);
     if (code === 'ENOENT') throw new Error(`${path}: cannot write (its folder does not exist)`);
     if (code === 'EACCES') throw new Error(`${path}: cannot write (permission denied)`);

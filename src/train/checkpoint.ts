@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Pooling } from '../core/model.js';
-import { writeFileAtomic } from './atomic.js';
+import { writeFileAtomicSync } from '../io/atomic.js';
 import type { LossName } from './losses.js';
 import type { RngState } from './rng.js';
 
@@ -65,7 +65,7 @@ export interface Checkpoint {
 }
 
 export function writeCheckpoint(path: string, cp: Checkpoint): void {
-  writeFileAtomic(path, JSON.stringify(cp) + '\n');
+  writeFileAtomicSync(path, JSON.stringify(cp) + '\n');
 }
 
 function isNumberArray(v: unknown, len?: number): v is number[] {

@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import type { RgbImage } from '../core/image.js';
 import { decodeImage } from '../io/decode.js';
-import { writeFileAtomic } from './atomic.js';
+import { writeFileAtomicSync } from '../io/atomic.js';
 
 /** Largest single shared buffer (V8 on Node 20 limits one ArrayBuffer to about 4 GiB). */
 const CHUNK_BYTES = 1 << 30;
@@ -292,6 +292,6 @@ export async function buildPixelCache(paths: readonly string[], options: BuildCa
     await fh.close();
   }
   const index: IndexJson = { format: INDEX_FORMAT, version: INDEX_VERSION, images };
-  writeFileAtomic(indexFile, JSON.stringify(index));
+  writeFileAtomicSync(indexFile, JSON.stringify(index));
   return { descriptor, bytes: total, reused: false, dispose };
 }

@@ -34,7 +34,7 @@ import type { RgbImage } from '../core/image.js';
 import { decodeImage } from '../io/decode.js';
 import { encodePng, jpegRoundTrip } from '../io/encode.js';
 import { expandInputs } from '../io/inputs.js';
-import { writeFileAtomic } from './atomic.js';
+import { writeFileAtomicSync } from '../io/atomic.js';
 import { DEFAULT_DEFOCUS, Mulberry32, addSensorNoise, defocusImage, defocusRadius, deriveSeed, reflectIndex, type DefocusParams } from './defocus.js';
 
 export const SYNTH_FORMAT = 'focuslite-synth';
@@ -432,7 +432,7 @@ export async function synthesizeDataset(options: SynthOptions): Promise<SynthRes
 
   const listText = listRows.join('\n') + '\n';
   const listPath = join(outDir, 'list.txt');
-  writeFileAtomic(listPath, listText);
+  writeFileAtomicSync(listPath, listText);
   const body: Omit<SynthManifest, 'manifestHash'> = {
     format: SYNTH_FORMAT,
     version: SYNTH_VERSION,
@@ -444,7 +444,7 @@ export async function synthesizeDataset(options: SynthOptions): Promise<SynthRes
   };
   const hash = manifestHash(body);
   const manifestPath = join(outDir, 'manifest.json');
-  writeFileAtomic(manifestPath, JSON.stringify({ ...body, manifestHash: hash }, null, 2) + '\n');
+  writeFileAtomicSync(manifestPath, JSON.stringify({ ...body, manifestHash: hash }, null, 2) + '\n');
   return {
     outDir,
     listPath,
@@ -491,6 +491,6 @@ async function writeLevel(img: RgbImage, z: number, spec: RenderSpec): Promise<S
   const final = spec.jpeg === null ? img : await jpegRoundTrip(img, spec.jpeg);
   const png = await encodePng(final);
   const file = `${spec.name}_z${z}.png`;
-  writeFileAtomic(join(spec.imagesDir, file), png);
+  writeFileAtomicSync(join(spec.imagesDir, file), png);
   return { path: relative(join(spec.imagesDir, '..'), join(spec.imagesDir, file)).split(sep).join('/'), listed: `${spec.name}_z${z}.tif`, sha256: sha256(png), z, source: spec.name };
 }

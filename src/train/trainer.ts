@@ -28,7 +28,7 @@ import type { ScoreScale } from '../core/model.js';
 import { serializeModel } from '../core/weights.js';
 import { pearson, spearman } from '../eval/metrics.js';
 import { Adam, stepLr } from './adam.js';
-import { writeFileAtomic } from './atomic.js';
+import { writeFileAtomicSync } from '../io/atomic.js';
 import { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, readCheckpoint, writeCheckpoint, type BestState, type Checkpoint, type LogRow, type TrainConfig } from './checkpoint.js';
 import { createEngine, type CropEngine } from './engine.js';
 import { LOSS_NAMES, lossFunction } from './losses.js';
@@ -338,7 +338,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   });
   const saveModel = (b: BestState): void => {
     const model = paramsToModel(layout, Float64Array.from(b.params), scale, provenance(b));
-    writeFileAtomic(modelPath, serializeModel(model));
+    writeFileAtomicSync(modelPath, serializeModel(model));
   };
   const checkpoint = (epochsDone: number): Checkpoint => ({
     format: CHECKPOINT_FORMAT,
@@ -413,7 +413,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       }
       const row: LogRow = { epoch: epoch + 1, lr, trainLoss: lossCount > 0 ? lossSum / lossCount : Number.NaN, valSrcc: srcc, valPlcc: plcc, seconds: (performance.now() - t0) / 1000 };
       log.push(row);
-      writeFileAtomic(logPath, logCsv(log));
+      writeFileAtomicSync(logPath, logCsv(log));
       if ((epoch + 1) % checkpointEvery === 0 || epoch + 1 === config.epochs) writeCheckpoint(checkpointPath, checkpoint(epoch + 1));
       options.events?.onEpochEnd?.(row, improved);
     }

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdtemp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { tempPathFor, writeFileAtomic } from '../../src/io/atomic.js';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tempPathFor, writeFileAtomic, writeFileAtomicSync } from '../../src/io/atomic.js';
 
 async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'focuslite-atomic-'));
@@ -82,4 +83,19 @@ test('temporary names are hidden, beside the target, and unique', () => {
   const b = tempPathFor('/data/out/slide.png');
   assert.match(a, /^\/data\/out\/\.slide\.png\.\d+\.[0-9a-f]{12}\.tmp$/);
   assert.notEqual(a, b);
+});
+
+test('writeFileAtomicSync replaces whole files and leaves no temporary file behind, even when it fails', async () => {
+  await withDir(async (dir) => {
+    writeFileAtomicSync(join(dir, 'x.json'), 'old');
+    writeFileAtomicSync(join(dir, 'x.json'), 'new content');
+    assert.equal(readFileSync(join(dir, 'x.json'), 'utf8'), 'new content');
+    assert.deepEqual(readdirSync(dir), ['x.json']);
+    // the target is a non-empty folder: the rename fails and the temporary file must be gone
+    mkdirSync(join(dir, 'busy'));
+    writeFileSync(join(dir, 'busy', 'keep.txt'), 'x');
+    assert.throws(() => writeFileAtomicSync(join(dir, 'busy'), 'data'));
+    assert.deepEqual(readdirSync(dir).sort(), ['busy', 'x.json']);
+    assert.ok(existsSync(join(dir, 'busy', 'keep.txt')));
+  });
 });

@@ -1,13 +1,12 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { cropImage } from '../../src/core/image.js';
 import { decodeImage } from '../../src/io/decode.js';
 import { buildPixelCache, openPixelReader } from '../../src/train/pixel-cache.js';
-import { writeFileAtomic } from '../../src/train/atomic.js';
 import { rng } from '../helpers.js';
 
 let root: string;
@@ -75,17 +74,3 @@ test('cache errors name the file', async () => {
   await assert.rejects(buildPixelCache([bad], { memBytes: 1e9 }), /bad\.png: cannot read image header/);
 });
 
-test('writeFileAtomic replaces whole files and leaves no temporary file behind, even when it fails', () => {
-  const dir = join(root, 'atomic');
-  mkdirSync(dir);
-  writeFileAtomic(join(dir, 'x.json'), 'old');
-  writeFileAtomic(join(dir, 'x.json'), 'new content');
-  assert.equal(readFileSync(join(dir, 'x.json'), 'utf8'), 'new content');
-  assert.deepEqual(readdirSync(dir), ['x.json']);
-  // the target is a non-empty folder: the rename fails and the temporary file must be gone
-  mkdirSync(join(dir, 'busy'));
-  writeFileSync(join(dir, 'busy', 'keep.txt'), 'x');
-  assert.throws(() => writeFileAtomic(join(dir, 'busy'), 'data'));
-  assert.deepEqual(readdirSync(dir).sort(), ['busy', 'x.json']);
-  assert.ok(existsSync(join(dir, 'busy', 'keep.txt')));
-});
