@@ -54,6 +54,8 @@ async function runScore(inputs: string[], opts: ScoreOpts): Promise<number> {
   if (opts.format === 'csv') out(csvHeader(!!opts.grid));
   const progress = createProgress(files.length, 'scoring');
   let failed = errors.length;
+  let scored = 0;
+  let heatmapsFailed = 0;
   for await (const r of scoreFiles(files, model, { cropSize: opts.crop, stride: opts.stride, threads: opts.threads, kernel: opts.kernel })) {
     progress.tick();
     if (!r.ok) {
@@ -66,10 +68,11 @@ async function runScore(inputs: string[], opts: ScoreOpts): Promise<number> {
         mkdirSync(opts.heatmap, { recursive: true });
         await writeImageHeatmap(r, model, opts.crop, opts.heatmap, opts.threshold);
       } catch (err) {
-        failed++;
+        heatmapsFailed++;
         progress.log(`focuslite: ${r.file}: heat map not written (${err instanceof Error ? err.message : String(err)})`);
       }
     }
+    scored++;
     const rec = toRecord(r, !!opts.grid);
     if (opts.format === 'json') collected.push(rec);
     else if (opts.format === 'jsonl') out(JSON.stringify(rec));
@@ -78,6 +81,9 @@ async function runScore(inputs: string[], opts: ScoreOpts): Promise<number> {
   }
   progress.stop();
   if (opts.format === 'json') out(JSON.stringify(collected, null, 2));
-  if (failed > 0) process.stderr.write(`focuslite: ${failed} input(s) failed, ${files.length - (failed - errors.length)} scored\n`);
-  return failed > 0 ? 1 : 0;
+  if (failed > 0 || heatmapsFailed > 0) {
+    const maps = heatmapsFailed > 0 ? `, ${heatmapsFailed} heat map(s) not written` : '';
+    process.stderr.write(`focuslite: ${failed} input(s) failed, ${scored} scored${maps}\n`);
+  }
+  return failed > 0 || heatmapsFailed > 0 ? 1 : 0;
 }
