@@ -27,6 +27,16 @@ export interface ComputeResult {
   computeMs: number;
 }
 
+/**
+ * The pixels as an ArrayBuffer of their own, ready to transfer to a worker: the decoder's buffer
+ * when the image fills it exactly, else a copy (never transfer a pool that holds other data).
+ */
+export function transferablePixels(data: Uint8Array): ArrayBuffer {
+  return data.byteOffset === 0 && data.buffer.byteLength === data.byteLength && data.buffer instanceof ArrayBuffer
+    ? data.buffer
+    : Uint8Array.prototype.slice.call(data).buffer; // a copy even for a Node Buffer, whose slice is a view
+}
+
 export function computeTask(model: FocusLiteModel, kernel: ConvKernel, task: ComputeTask): ComputeResult {
   const t0 = performance.now();
   const image = { width: task.width, height: task.height, data: new Uint8Array(task.pixels) };

@@ -7,7 +7,7 @@ import { availableParallelism } from 'node:os';
 import { decodeImage } from '../io/decode.js';
 import type { FocusLiteModel } from '../core/model.js';
 import { DEFAULT_CROP, DEFAULT_STRIDE } from '../core/model.js';
-import type { ComputeResult, ComputeTask } from './compute-task.js';
+import { transferablePixels, type ComputeResult, type ComputeTask } from './compute-task.js';
 import { createComputeEngine } from './compute-engine.js';
 
 export interface FileScore extends ComputeResult {
@@ -77,9 +77,7 @@ async function scoreOne(file: string, cropSize: number, stride: number, run: (t:
     if (image.width < cropSize || image.height < cropSize) {
       return { ok: false, file, error: `${file}: image is ${image.width}x${image.height}, smaller than one ${cropSize}x${cropSize} crop` };
     }
-    const pixels = image.data.buffer.byteLength === image.data.byteLength && image.data.byteOffset === 0
-      ? (image.data.buffer as ArrayBuffer)
-      : image.data.slice().buffer;
+    const pixels = transferablePixels(image.data);
     const res = await run({ width: image.width, height: image.height, pixels, cropSize, stride, label: file });
     return { ok: true, file, width: image.width, height: image.height, decodeMs, ...res };
   } catch (err) {

@@ -9,6 +9,7 @@ import type { RgbImage } from '../core/image.js';
 import { DEFAULT_CROP, DEFAULT_STRIDE } from '../core/model.js';
 import type { SlideReader } from '../io/slide/types.js';
 import type { ComputeEngine } from './compute-engine.js';
+import { transferablePixels } from './compute-task.js';
 import { gridChunks, pickLevel, slideGrid, toLevel0, type Chunk, type SlideGrid } from './slide-grid.js';
 import { buildIntegral, detectTissue, fractionFromIntegral } from './tissue.js';
 import type { ScoredTile } from './slide-outputs.js';
@@ -152,7 +153,7 @@ export async function scoreSlide(reader: SlideReader, engine: ComputeEngine, opt
     const res = await engine.run({
       width: region.width,
       height: region.height,
-      pixels: region.data.buffer.byteLength === region.data.byteLength ? (region.data.buffer as ArrayBuffer) : region.data.slice().buffer,
+      pixels: transferablePixels(region.data),
       cropSize: opts.cropSize,
       stride: opts.stride,
       label: info.path,
