@@ -45,20 +45,8 @@ export interface SlideTimings {
   totalMs: number;
 }
 
-export interface SlideScore {
+export interface SlideScore extends Omit<SlidePlan, 'timings'> {
   tiles: TileScore[];
-  grid: SlideGrid;
-  level: number;
-  thumbnail: RgbImage;
-  /** level-0 pixels per thumbnail pixel on x and y */
-  thumbScaleX: number;
-  thumbScaleY: number;
-  tissueMask: Uint8Array;
-  tissueMethod: string;
-  /** fraction of thumbnail pixels that are tissue */
-  tissueFraction: number;
-  /** tissue fraction of a level-0 rectangle, from the mask */
-  tissueOf: (x: number, y: number, w: number, h: number) => number;
   cropsTotal: number;
   timings: SlideTimings;
 }
@@ -88,7 +76,29 @@ export function resolutionFactor(slideMpp: number | null | undefined, targetMpp:
   return f;
 }
 
-export async function scoreSlide(reader: SlideReader, engine: ComputeEngine, options: SlideScoreOptions = {}): Promise<SlideScore> {
+/**
+ * What a slide is scored on, before any crop is read: the crop grid, the level to read, the
+ * thumbnail and its tissue mask. Separate from scoring so that a caller can look at the thumbnail
+ * first (modality, no tissue) and so that a verdict can be recomputed from stored tile scores with
+ * exactly the tissue fractions a fresh run would use.
+ */
+export interface SlidePlan {
+  grid: SlideGrid;
+  level: number;
+  thumbnail: RgbImage;
+  /** level-0 pixels per thumbnail pixel on x and y */
+  thumbScaleX: number;
+  thumbScaleY: number;
+  tissueMask: Uint8Array;
+  tissueMethod: string;
+  /** fraction of thumbnail pixels that are tissue */
+  tissueFraction: number;
+  /** tissue fraction of a level-0 rectangle, from the mask */
+  tissueOf: (x: number, y: number, w: number, h: number) => number;
+  timings: { thumbnailMs: number; tissueMs: number };
+}
+
+export async function planSlide(reader: SlideReader, options: SlideScoreOptions = {}): Promise<SlidePlan> {
   const opts = validate(options);
   const t0 = performance.now();
   const { info } = reader;
@@ -110,9 +120,24 @@ export async function scoreSlide(reader: SlideReader, engine: ComputeEngine, opt
   const integral = buildIntegral(tissue.mask, thumbnail.width, thumbnail.height);
   const tissueOf = (x: number, y: number, w: number, h: number): number => fractionFromIntegral(integral, thumbScale, x, y, w, h);
   const tTissue = performance.now();
+  const level = pickLevel(info.levels.map((l) => l.downsample), factor);
+  return {
+    grid, level, thumbnail, thumbScaleX, thumbScaleY,
+    tissueMask: tissue.mask, tissueMethod: tissue.method, tissueFraction: tissue.tissueFraction, tissueOf,
+    timings: { thumbnailMs: tThumb - t0, tissueMs: tTissue - tThumb },
+  };
+}
+
+/** Score a slide's tissue crops; `plan` (from planSlide with the same options) saves reading the thumbnail twice. */
+export async function scoreSlide(reader: SlideReader, engine: ComputeEngine, options: SlideScoreOptions = {}, plan?: SlidePlan): Promise<SlideScore> {
+  const opts = validate(options);
+  const t0 = performance.now();
+  const { info } = reader;
+  const given = plan !== undefined;
+  plan ??= await planSlide(reader, options);
+  const { grid, level, tissueOf } = plan;
 
   // Select crops with enough tissue, grouped by chunk.
-  const level = pickLevel(info.levels.map((l) => l.downsample), factor);
   const chunks = gridChunks(grid, opts.chunkCrops);
   const work: Array<{ chunk: Chunk; picks: Array<{ c: number; r: number; tissue: number }> }> = [];
   let cropsTotal = 0;
@@ -180,19 +205,13 @@ export async function scoreSlide(reader: SlideReader, engine: ComputeEngine, opt
   await Promise.all(running);
   // Chunks finish out of order: sort tiles into reading order (y, then x) for stable outputs.
   tiles.sort((a, b) => a.y - b.y || a.x - b.x);
+  const { timings: planTimings, ...planned } = plan;
   return {
+    ...planned,
     tiles,
-    grid,
-    level,
-    thumbnail,
-    thumbScaleX,
-    thumbScaleY,
-    tissueMask: tissue.mask,
-    tissueMethod: tissue.method,
-    tissueFraction: tissue.tissueFraction,
-    tissueOf,
     cropsTotal,
-    timings: { thumbnailMs: tThumb - t0, tissueMs: tTissue - tThumb, ...timings, totalMs: performance.now() - t0 },
+    // The plan's stages count towards the total whether they ran here or before the call.
+    timings: { ...planTimings, ...timings, totalMs: performance.now() - t0 + (given ? planTimings.thumbnailMs + planTimings.tissueMs : 0) },
   };
 }
 
