@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Generate test/eval/fixtures/metrics.json: reference metric values from scipy and scikit-learn.
+"""Generate test/core/fixtures/metrics.json: reference metric values from scipy and scikit-learn.
 
 Run from the project root with a Python that has numpy, scipy and scikit-learn
 (e.g. Debian's python3-scipy and python3-sklearn):
@@ -26,7 +26,7 @@ import scipy.stats
 import sklearn
 from sklearn.metrics import average_precision_score, roc_auc_score
 
-OUT = Path(__file__).resolve().parent.parent / "test" / "eval" / "fixtures" / "metrics.json"
+OUT = Path(__file__).resolve().parent.parent / "test" / "core" / "fixtures" / "metrics.json"
 
 
 def reference(fn):

@@ -19,7 +19,8 @@ export { createComputeEngine, type ComputeEngine } from './pipeline/compute-engi
 export { scoreSlide, type SlideScore, type SlideScoreOptions, type TileScore } from './pipeline/slide-score.js';
 export { runSlideBatch, processSlide, type SlideQcOptions, type SlideSummaryRow } from './pipeline/slide-batch.js';
 export { tilesCsv, tilesGeoJson, renderHeatmap, renderMask, blurShare, summaryStats } from './pipeline/slide-outputs.js';
-export { spearman, pearson, rocAuc, averagePrecision, evaluate, meanStd } from './eval/metrics.js';
+export { spearman, pearson, rocAuc, averagePrecision, meanStd } from './core/stats.js';
+export { evaluate } from './eval/metrics.js';
 export { train, type TrainOptions, type TrainResult } from './train/trainer.js';
 export { synthesizeDataset } from './train/synth.js';
 export { makeTissueLikeImage, applyFocusGradient } from './train/tissue-image.js';

@@ -47,7 +47,8 @@ import { Rng } from '../train/rng.js';
 import { readCheckpoint, type Checkpoint } from '../train/checkpoint.js';
 import { DEFAULT_CONFIG, dataHash, train, validateConfig, type TrainConfig, type TrainEvents } from '../train/trainer.js';
 import { PROTOCOLS, evalTargets, makeOutputDir, modelName, scoreDataset, scoresCsv, writeOutputFile, type ScoringTiming } from './evaluate-dataset.js';
-import { evaluate, meanStd, type Evaluation } from './metrics.js';
+import { meanStd } from '../core/stats.js';
+import { evaluate, type Evaluation } from './metrics.js';
 import { formatMetricsJson, formatMetricsMarkdown, formatMetricValue, type MetricValue, type MetricsRow } from './report.js';
 
 export type GroupBy = 'image' | 'slide';

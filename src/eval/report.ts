@@ -3,7 +3,7 @@
  * a Markdown table laid out like Table 1 of the FocusLiteNN paper, and the same rows as JSON.
  * Pure TS (no node: imports).
  */
-import type { MeanStd } from './metrics.js';
+import type { MeanStd } from '../core/stats.js';
 
 /** A single value, or mean ± sample std over cross-validation folds (see meanStd in metrics.ts). */
 export type MetricValue = number | MeanStd;

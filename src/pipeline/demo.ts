@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import type { FocusLiteModel } from '../core/model.js';
 import type { ImageScore } from '../core/score.js';
-import { spearman } from '../eval/metrics.js';
+import { spearman, upperMedian } from '../core/stats.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { applyFocusGradient, focusGradientLevel, makeTissueLikeImage } from '../train/tissue-image.js';
 import { gridRows } from './score-output.js';
@@ -69,7 +69,7 @@ export async function runDemo(model: FocusLiteModel, modelLabel: string, opts: D
   const tiles = Array.from(score.crops, (s, i) => ({
     x: grid.xs[i % grid.cols]!, y: grid.ys[Math.floor(i / grid.cols)]!, w: grid.cropSize, h: grid.cropSize, score: s, tissue: 1,
   }));
-  const threshold = model.scale === 'z-level' ? 3 : median(score.crops);
+  const threshold = model.scale === 'z-level' ? 3 : upperMedian(score.crops);
   await writeFileAtomic(files.heatmap, await renderHeatmap(image, 1, tiles, { scale: model.scale, threshold }));
   await writeFileAtomic(files.scoresJson, JSON.stringify({
     model: modelLabel,
@@ -80,9 +80,4 @@ export async function runDemo(model: FocusLiteModel, modelLabel: string, opts: D
     columnMeans,
   }, null, 2) + '\n');
   return { score, knownLevels, srcc, columnMeans, files };
-}
-
-function median(xs: ArrayLike<number>): number {
-  const s = Array.from(xs).sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
 }

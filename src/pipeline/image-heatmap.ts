@@ -2,6 +2,7 @@
 import { basename, extname, join } from 'node:path';
 import sharp from 'sharp';
 import type { FocusLiteModel } from '../core/model.js';
+import { upperMedian } from '../core/stats.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import type { FileScore } from './score-files.js';
 import { renderHeatmap } from './slide-outputs.js';
@@ -25,8 +26,7 @@ export async function writeImageHeatmap(r: FileScore, model: FocusLiteModel, cro
   const w = Math.round(r.width / scale), h = Math.round(r.height / scale);
   const { data } = await sharp(r.file).removeAlpha().toColourspace('srgb').resize(w, h, { fit: 'fill' }).raw().toBuffer({ resolveWithObject: true });
   const thumb = { width: w, height: h, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
-  const sorted = Array.from(r.crops).sort((a, b) => a - b);
-  const marker = threshold ?? (model.scale === 'z-level' ? 3 : sorted[Math.floor(sorted.length / 2)]!);
+  const marker = threshold ?? (model.scale === 'z-level' ? 3 : upperMedian(r.crops));
   const png = await renderHeatmap(thumb, scale, cropTiles(r, cropSize), { scale: model.scale, threshold: marker });
   const path = join(outDir, `${basename(r.file, extname(r.file))}.heatmap.png`);
   await writeFileAtomic(path, png);

@@ -26,7 +26,7 @@ import { dirname, join, relative, sep } from 'node:path';
 import { cropImage, type RgbImage } from '../core/image.js';
 import type { ScoreScale } from '../core/model.js';
 import { serializeModel } from '../core/weights.js';
-import { pearson, spearman } from '../eval/metrics.js';
+import { pearson, spearman } from '../core/stats.js';
 import { Adam, stepLr } from './adam.js';
 import { writeFileAtomicSync } from '../io/atomic.js';
 import { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, readCheckpoint, writeCheckpoint, type BestState, type Checkpoint, type LogRow, type TrainConfig } from './checkpoint.js';

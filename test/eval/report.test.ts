@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { meanStd } from '../../src/eval/metrics.js';
+import { meanStd } from '../../src/core/stats.js';
 import { formatMetricValue, formatMetricsJson, formatMetricsMarkdown, formatThousands, type MetricsRow } from '../../src/eval/report.js';
 
 describe('formatMetricsMarkdown', () => {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { referenceKernel } from '../../src/core/kernels/reference.js';
 import { scoreRgbImage } from '../../src/core/score.js';
 import { parseWeights } from '../../src/core/weights.js';
-import { spearman } from '../../src/eval/metrics.js';
+import { spearman } from '../../src/core/stats.js';
 import { decodeImage } from '../../src/io/decode.js';
 import { readCheckpoint } from '../../src/train/checkpoint.js';
 import { initParams, paramLayout, paramsToModel } from '../../src/train/model-grad.js';
