@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Mulberry32 } from '../src/core/random.js';
 
 /** Project root (tests run from dist/test/..., so walk up to the folder holding package.json). */
 export const projectRoot = (() => {
@@ -31,14 +32,8 @@ export function sharedOnly(): { skip: string | false } {
   return { skip: `../shared not found at ${sharedDir}: real-data test skipped` };
 }
 
-/** Deterministic pseudo-random generator (mulberry32) for tests. */
+/** Deterministic uniform [0, 1) draws for tests: the library's Mulberry32 stream. */
 export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const m = new Mulberry32(seed);
+  return () => m.uniform();
 }

@@ -1,11 +1,16 @@
-/** Option parsers shared by the commands: each fails with "Expected ... for <name> but received ...". */
+/**
+ * Option parsers shared by the commands: each fails with the library's standard message
+ * ("Expected integer between 1 and 64 for threads but received 0", src/core/check.ts), so a
+ * bad value reads the same from a flag as from the API.
+ */
 import { InvalidArgumentError } from 'commander';
+import { expectedMessage, inRange } from '../core/check.js';
 
 export function intOption(name: string, min: number, max: number): (value: string) => number {
   return (value: string) => {
     const n = Number(value);
-    if (!/^-?\d+$/.test(value.trim()) || n < min || n > max) {
-      throw new InvalidArgumentError(`Expected integer between ${min} and ${max} for ${name} but received ${value}`);
+    if (!/^-?\d+$/.test(value.trim()) || !inRange(n, min, max)) {
+      throw new InvalidArgumentError(expectedMessage(name, `integer between ${min} and ${max}`, value));
     }
     return n;
   };
@@ -14,8 +19,8 @@ export function intOption(name: string, min: number, max: number): (value: strin
 export function numberOption(name: string, min: number, max: number): (value: string) => number {
   return (value: string) => {
     const n = Number(value);
-    if (value.trim() === '' || !Number.isFinite(n) || n < min || n > max) {
-      throw new InvalidArgumentError(`Expected number between ${min} and ${max} for ${name} but received ${value}`);
+    if (value.trim() === '' || !Number.isFinite(n) || !inRange(n, min, max)) {
+      throw new InvalidArgumentError(expectedMessage(name, `number between ${min} and ${max}`, value));
     }
     return n;
   };
@@ -24,7 +29,7 @@ export function numberOption(name: string, min: number, max: number): (value: st
 export function choiceOption<T extends string>(name: string, choices: readonly T[]): (value: string) => T {
   return (value: string) => {
     if (!choices.includes(value as T)) {
-      throw new InvalidArgumentError(`Expected one of ${choices.join(', ')} for ${name} but received ${value}`);
+      throw new InvalidArgumentError(expectedMessage(name, `one of ${choices.join(', ')}`, value));
     }
     return value as T;
   };

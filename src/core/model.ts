@@ -5,6 +5,7 @@
  * pool per kernel (min, or the paper's Eq. 2 min-max), then for N > 1 (or min-max pooling) a linear
  * layer to one score. Input pixels are 8-bit RGB scaled by 1/255. Higher score = blurrier.
  */
+import { integer } from './check.js';
 
 export const KERNEL_SIZE = 7;
 export const CONV_STRIDE = 5;
@@ -97,9 +98,7 @@ export function createModel(spec: {
   const { kernels } = spec;
   const pooling = spec.pooling ?? 'min';
   const scale = spec.scale ?? 'relative';
-  if (!Number.isInteger(kernels) || kernels < 1 || kernels > 1024) {
-    throw new Error(`Expected integer between 1 and 1024 for kernels but received ${kernels}`);
-  }
+  integer('kernels', kernels, 1, 1024);
   if (pooling !== 'min' && pooling !== 'min-max') throw new Error(`Expected pooling "min" or "min-max" but received ${String(pooling)}`);
   if (scale !== 'relative' && scale !== 'z-level') throw new Error(`Expected scale "relative" or "z-level" but received ${String(scale)}`);
   const wantConv = kernels * IN_CHANNELS * KERNEL_SIZE * KERNEL_SIZE;

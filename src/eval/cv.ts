@@ -43,13 +43,14 @@ import { pipelineKernel } from '../pipeline/kernel.js';
 import { defaultThreads } from '../pipeline/score-files.js';
 import type { Dataset, DatasetFormat, DatasetItem } from '../train/datasets.js';
 import { splitCsvLine } from '../train/datasets.js';
-import { Rng } from '../train/rng.js';
+import { Rng } from '../core/random.js';
 import { readCheckpoint, type Checkpoint } from '../train/checkpoint.js';
 import { DEFAULT_CONFIG, dataHash, train, validateConfig, type TrainConfig, type TrainEvents } from '../train/trainer.js';
 import { PROTOCOLS, evalTargets, makeOutputDir, modelName, scoreDataset, scoresCsv, writeOutputFile, type ScoringTiming } from './evaluate-dataset.js';
 import { meanStd } from '../core/stats.js';
 import { evaluate, type Evaluation } from './metrics.js';
 import { formatMetricsJson, formatMetricsMarkdown, formatMetricValue, type MetricValue, type MetricsRow } from './report.js';
+import { integer, oneOf } from '../core/check.js';
 
 export type GroupBy = 'image' | 'slide';
 export const GROUP_BY: readonly GroupBy[] = ['image', 'slide'];
@@ -72,13 +73,9 @@ export interface SplitSizes {
 /** Parts smaller than this make validation (model selection) or test metrics meaningless. */
 const MIN_PART = 2;
 
-function intIn(name: string, v: number, lo: number, hi: number): void {
-  if (!Number.isInteger(v) || v < lo || v > hi) throw new Error(`Expected integer between ${lo} and ${hi} for ${name} but received ${v}`);
-}
-
 /** Image counts of a 60/20/20 split of n images: test and val round(0.2 n), train the rest. */
 export function splitSizes(n: number): SplitSizes {
-  intIn('images', n, 0, Number.MAX_SAFE_INTEGER);
+  integer('images', n, 0, Number.MAX_SAFE_INTEGER);
   const test = Math.round(0.2 * n);
   const val = Math.round(0.2 * n);
   return { train: n - test - val, val, test };
@@ -139,10 +136,10 @@ export interface MakeSplitsOptions {
 
 /** k seeded random 60/20/20 splits (see the file comment). */
 export function makeSplits(items: readonly { path: string; group?: string | undefined }[], options: MakeSplitsOptions): Split[] {
-  intIn('splits', options.splits, 1, 100);
-  intIn('seed', options.seed, 0, 0xffffffff);
+  integer('splits', options.splits, 1, 100);
+  integer('seed', options.seed, 0, 0xffffffff);
   const groupBy = options.groupBy ?? 'image';
-  if (!GROUP_BY.includes(groupBy)) throw new Error(`Expected one of ${GROUP_BY.join(', ')} for group-by but received ${String(groupBy)}`);
+  oneOf('group-by', groupBy, GROUP_BY);
   let groups: Map<string, number[]> | null = null;
   if (groupBy === 'slide') {
     groups = new Map();
@@ -253,7 +250,7 @@ function timingPixels(size: number): RgbImage {
 export function timeModel(model: FocusLiteModel, options: { repeats?: number; kernel?: string; size?: number } = {}): number {
   const repeats = options.repeats ?? 5;
   const size = options.size ?? 1024;
-  intIn('timing repeats', repeats, 1, 1000);
+  integer('timing repeats', repeats, 1, 1000);
   if (!timingImage || timingImage.width !== size) timingImage = timingPixels(size);
   const kernel = pipelineKernel(options.kernel);
   scoreRgbImage(model, kernel, timingImage);
@@ -432,8 +429,8 @@ export async function runCrossValidation(options: CvOptions): Promise<CvReport> 
   const seed = options.seed ?? 1;
   const groupBy = options.groupBy ?? 'image';
   const threads = options.threads ?? defaultThreads();
-  intIn('threads', threads, 1, 256);
-  intIn('seed', seed, 0, 0xffffffff);
+  integer('threads', threads, 1, 256);
+  integer('seed', seed, 0, 0xffffffff);
   const config: TrainConfig = { ...DEFAULT_CONFIG, ...options.config, seed };
   validateConfig(config);
   // Fail on label problems (e.g. a CSV with half its labels) before any training.

@@ -10,6 +10,7 @@ import { modelToJson } from '../core/weights.js';
 import { computeTask, type ComputeResult, type ComputeTask } from './compute-task.js';
 import { pipelineKernel } from './kernel.js';
 import { WorkerPool } from './worker-pool.js';
+import { threads as checkThreads } from '../core/check.js';
 
 export interface ComputeEngine {
   readonly threads: number;
@@ -18,9 +19,7 @@ export interface ComputeEngine {
 }
 
 export function createComputeEngine(model: FocusLiteModel, threads: number, kernelName?: string): ComputeEngine {
-  if (!Number.isInteger(threads) || threads < 1 || threads > 256) {
-    throw new Error(`Expected integer between 1 and 256 for threads but received ${threads}`);
-  }
+  checkThreads(threads);
   const kernel = pipelineKernel(kernelName);
   // Yield to the event loop first so decodes already finished can be handed on before we block.
   const runInline = (task: ComputeTask): Promise<ComputeResult> =>

@@ -4,6 +4,7 @@
  * (e.g. the model), then `{ id, payload }` messages, and reply `{ id, result }` or `{ id, error }`.
  */
 import { Worker, type TransferListItem } from 'node:worker_threads';
+import { threads as checkThreads } from '../core/check.js';
 
 interface Pending {
   resolve: (value: unknown) => void;
@@ -34,9 +35,7 @@ export class WorkerPool {
   private deadReason: string | null = null;
 
   constructor(script: URL, size: number, workerData?: unknown) {
-    if (!Number.isInteger(size) || size < 1 || size > 256) {
-      throw new Error(`Expected integer between 1 and 256 for threads but received ${size}`);
-    }
+    checkThreads(size);
     for (let i = 0; i < size; i++) {
       const worker = new Worker(script, { workerData });
       worker.on('message', (msg: WorkerReply) => this.onReply(worker, msg));

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import type { Pooling } from '../core/model.js';
 import { writeFileAtomicSync } from '../io/atomic.js';
 import type { LossName } from './losses.js';
-import type { RngState } from './rng.js';
+import type { RngState } from '../core/random.js';
 
 export const CHECKPOINT_FORMAT = 'focuslite-train-checkpoint';
 export const CHECKPOINT_VERSION = 1;

@@ -25,7 +25,8 @@
  * (see `defocusKernel` / `convolveDirect`, kept as the reference) up to float rounding.
  */
 import type { RgbImage } from '../core/image.js';
-import { Uint32Rng } from './rng.js';
+import { Mulberry32 } from '../core/random.js';
+import { finiteNumber } from '../core/check.js';
 
 export interface DefocusParams {
   /** disk radius in px per unit of |z| */
@@ -42,16 +43,14 @@ export const DEFAULT_DEFOCUS: DefocusParams = Object.freeze({ radiusPerLevel: 0.
 export const MAX_DEFOCUS_LEVEL = 64;
 
 function checkLevel(level: number): number {
-  if (!Number.isFinite(level) || Math.abs(level) > MAX_DEFOCUS_LEVEL) {
-    throw new Error(`Expected number between -${MAX_DEFOCUS_LEVEL} and ${MAX_DEFOCUS_LEVEL} for defocus level but received ${level}`);
-  }
+  finiteNumber('defocus level', level, -MAX_DEFOCUS_LEVEL, MAX_DEFOCUS_LEVEL);
   return Math.abs(level);
 }
 
 function checkParams(p: DefocusParams): DefocusParams {
   for (const key of ['radiusPerLevel', 'sigma0', 'sigmaPerLevel'] as const) {
     const v = p[key];
-    if (!Number.isFinite(v) || v < 0 || v > 10) throw new Error(`Expected number between 0 and 10 for ${key} but received ${v}`);
+    finiteNumber(key, v, 0, 10);
   }
   return p;
 }
@@ -327,33 +326,6 @@ export function defocusImage(img: RgbImage, level: number, params: DefocusParams
 }
 
 /**
- * Deterministic PRNG (mulberry32: 32-bit state, period 2^32). Small and fast (a few ns per draw),
- * which matters for per-pixel noise and textures; plenty for that, not for cryptography or for
- * drawing more than ~10^9 numbers from one seed. The state is kept as an int32 so V8 keeps it
- * unboxed.
- */
-export class Mulberry32 extends Uint32Rng {
-  private a: number;
-
-  constructor(seed: number) {
-    super();
-    if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
-      throw new Error(`Expected integer between 0 and 4294967295 for seed but received ${seed}`);
-    }
-    this.a = seed | 0;
-  }
-
-  /** Next uint32. */
-  nextUint32(): number {
-    this.a = (this.a + 0x6d2b79f5) | 0;
-    let t = Math.imul(this.a ^ (this.a >>> 15), 1 | this.a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return (t ^ (t >>> 14)) >>> 0;
-  }
-
-}
-
-/**
  * Inverse of the standard normal CDF (Acklam's rational approximation, relative error < 1.2e-9).
  * p must lie in (0, 1).
  */
@@ -395,7 +367,7 @@ function normalQuantiles(): Float32Array {
  * rounded and clamped to 0..255. Deterministic for a seed; sigma 0 returns a copy.
  */
 export function addSensorNoise(img: RgbImage, sigma: number, seed: number): RgbImage {
-  if (!Number.isFinite(sigma) || sigma < 0 || sigma > 128) throw new Error(`Expected number between 0 and 128 for noise sigma but received ${sigma}`);
+  finiteNumber('noise sigma', sigma, 0, 128);
   const out = img.data.slice();
   if (sigma === 0) return { width: img.width, height: img.height, data: out };
   // Pixels are integers, so round(v + sigma*g) = v + round(sigma*g): precompute the rounded
@@ -414,24 +386,4 @@ export function addSensorNoise(img: RgbImage, sigma: number, seed: number): RgbI
   }
   if (i < n) clamped[i] = clamped[i]! + table[rng.nextUint32() & 0xffff]!;
   return { width: img.width, height: img.height, data: out };
-}
-
-/**
- * Derive an independent uint32 seed from a base seed and any integers or strings (e.g. tile
- * hash, z-level, purpose), so each image's randomness is fixed by what it is, not by run order.
- * FNV-1a over the parts' text, finished with a murmur3 mix.
- */
-export function deriveSeed(seed: number, ...parts: Array<number | string>): number {
-  let h = 0x811c9dc5;
-  const text = [String(seed >>> 0), ...parts.map(String)].join('\u0000');
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
 }

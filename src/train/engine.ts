@@ -12,6 +12,7 @@ import { WorkerPool } from '../pipeline/worker-pool.js';
 import { concatForward, forwardCrops, type CropForward } from './model-grad.js';
 import { openPixelReader, type PixelReader, type PixelStoreDescriptor } from './pixel-cache.js';
 import { trainingKernel } from './kernel.js';
+import { threads as checkThreads } from '../core/check.js';
 
 export type StoreName = 'train' | 'val';
 
@@ -100,7 +101,7 @@ export interface EngineOptions extends EngineStores {
 
 export async function createEngine(options: EngineOptions): Promise<CropEngine> {
   const { threads } = options;
-  if (!Number.isInteger(threads) || threads < 1 || threads > 256) throw new Error(`Expected integer between 1 and 256 for threads but received ${threads}`);
+  checkThreads(threads);
   const kernel = trainingKernel(options.kernel);
   if (threads === 1) {
     const runner = new CropRunner(kernel, options);

@@ -6,6 +6,7 @@
  * - mse / mae: mean squared / absolute error (PyTorch MSELoss / L1Loss, reduction 'mean'), for
  *   models that predict |z-level| (scale 'z-level').
  */
+import { invalidParameterError } from '../core/check.js';
 
 export type LossName = 'plcc' | 'mse' | 'mae';
 export const LOSS_NAMES: readonly LossName[] = ['plcc', 'mse', 'mae'];
@@ -84,6 +85,6 @@ export function lossFunction(name: LossName): (pred: ArrayLike<number>, target: 
     case 'plcc': return plccLoss;
     case 'mse': return mseLoss;
     case 'mae': return maeLoss;
-    default: throw new Error(`Expected one of ${LOSS_NAMES.join(', ')} for loss but received ${String(name)}`);
+    default: throw invalidParameterError('loss', `one of ${LOSS_NAMES.join(', ')}`, name);
   }
 }

@@ -14,6 +14,7 @@ import {
   type FocusLiteModel, type Pooling, type Provenance, type ScoreScale,
 } from '../core/model.js';
 import type { ConvKernel, ConvWeights } from '../core/kernels/types.js';
+import { integer } from '../core/check.js';
 
 /** Taps per kernel: 3 x 7 x 7. */
 export const TAPS = IN_CHANNELS * KERNEL_SIZE * KERNEL_SIZE;
@@ -44,9 +45,7 @@ export interface ParamLayout {
 
 export function paramLayout(spec: ModelSpec): ParamLayout {
   const { kernels, pooling } = spec;
-  if (!Number.isInteger(kernels) || kernels < 1 || kernels > 1024) {
-    throw new Error(`Expected integer between 1 and 1024 for kernels but received ${kernels}`);
-  }
+  integer('kernels', kernels, 1, 1024);
   if (pooling !== 'min' && pooling !== 'min-max') throw new Error(`Expected pooling "min" or "min-max" but received ${String(pooling)}`);
   const features = featureCount(spec);
   const linear = hasLinearLayer(spec);

@@ -6,7 +6,7 @@
  * scores are not inflated by memorised texture. Without groups (or with a single group) items are
  * split one by one. Seeded: the same items and seed give the same split.
  */
-import { Rng } from './rng.js';
+import { Rng } from '../core/random.js';
 
 export interface Splittable {
   group?: string | undefined;

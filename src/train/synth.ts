@@ -35,7 +35,9 @@ import { decodeImage } from '../io/decode.js';
 import { encodePng, jpegRoundTrip } from '../io/encode.js';
 import { expandInputs } from '../io/inputs.js';
 import { writeFileAtomicSync } from '../io/atomic.js';
-import { DEFAULT_DEFOCUS, Mulberry32, addSensorNoise, defocusImage, defocusRadius, deriveSeed, reflectIndex, type DefocusParams } from './defocus.js';
+import { Mulberry32, deriveSeed } from '../core/random.js';
+import { DEFAULT_DEFOCUS, addSensorNoise, defocusImage, defocusRadius, reflectIndex, type DefocusParams } from './defocus.js';
+import { finiteNumber, integer } from '../core/check.js';
 
 export const SYNTH_FORMAT = 'focuslite-synth';
 export const SYNTH_VERSION = 1;
@@ -265,11 +267,6 @@ export function manifestHash(manifest: Omit<SynthManifest, 'manifestHash'> | Syn
   return sha256(canonicalJson({ ...rest, sources }));
 }
 
-function checkInt(name: string, v: number, min: number, max: number): number {
-  if (!Number.isInteger(v) || v < min || v > max) throw new Error(`Expected integer between ${min} and ${max} for ${name} but received ${v}`);
-  return v;
-}
-
 /** A file-name stem safe for list.txt (no commas) and any file system. */
 function safeStem(path: string): string {
   const stem = basename(path, extname(path)).replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[._]+/, '');
@@ -340,15 +337,15 @@ function listNumber(v: number): string {
 
 /** Synthesise the dataset; see the module comment for the layout and guarantees. */
 export async function synthesizeDataset(options: SynthOptions): Promise<SynthResult> {
-  const levels = checkInt('levels', options.levels ?? 10, 0, 30);
-  const size = checkInt('size', options.size ?? 1024, MIN_SOURCE_SIDE, 16384);
-  const seed = checkInt('seed', options.seed ?? 1, 0, 0xffffffff);
+  const levels = integer('levels', options.levels ?? 10, 0, 30);
+  const size = integer('size', options.size ?? 1024, MIN_SOURCE_SIDE, 16384);
+  const seed = integer('seed', options.seed ?? 1, 0, 0xffffffff);
   const noise = options.noise ?? 2;
-  if (!Number.isFinite(noise) || noise < 0 || noise > 64) throw new Error(`Expected number between 0 and 64 for noise but received ${noise}`);
+  finiteNumber('noise', noise, 0, 64);
   const jpeg = options.jpeg === undefined ? 90 : options.jpeg;
-  if (jpeg !== null) checkInt('jpeg', jpeg, 1, 100);
+  if (jpeg !== null) integer('jpeg', jpeg, 1, 100);
   const maxTiles = options.maxTiles ?? null;
-  if (maxTiles !== null) checkInt('max-tiles', maxTiles, 1, Number.MAX_SAFE_INTEGER);
+  if (maxTiles !== null) integer('max-tiles', maxTiles, 1, Number.MAX_SAFE_INTEGER);
   const defocus = options.defocus ?? DEFAULT_DEFOCUS;
   defocusRadius(levels, defocus); // validates the PSF parameters
   const outDir = resolve(options.outDir);

@@ -11,12 +11,14 @@
  * Everything is drawn from one seed, so an image is reproducible bit for bit.
  */
 import type { RgbImage } from '../core/image.js';
-import { DEFAULT_DEFOCUS, MAX_DEFOCUS_LEVEL, Mulberry32, defocusImage, defocusKernel, type DefocusParams } from './defocus.js';
+import { Mulberry32 } from '../core/random.js';
+import { DEFAULT_DEFOCUS, MAX_DEFOCUS_LEVEL, defocusImage, defocusKernel, type DefocusParams } from './defocus.js';
+import { finiteNumber, integer, oneOf } from '../core/check.js';
 
 const MAX_SIDE = 16384;
 
 function checkSide(name: string, v: number): void {
-  if (!Number.isInteger(v) || v < 1 || v > MAX_SIDE) throw new Error(`Expected integer between 1 and ${MAX_SIDE} for ${name} but received ${v}`);
+  integer(name, v, 1, MAX_SIDE);
 }
 
 /** Smooth value noise in [0, 1]: random values on a lattice of `cell` px, smoothstep-interpolated. */
@@ -87,9 +89,6 @@ function smoothstep(e0: number, e1: number, v: number): number {
 export function makeTissueLikeImage(width: number, height: number, seed: number): RgbImage {
   checkSide('width', width);
   checkSide('height', height);
-  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
-    throw new Error(`Expected integer between 0 and 4294967295 for seed but received ${seed}`);
-  }
   const rng = new Mulberry32(seed);
   const n = width * height;
   const rgb = new Float32Array(n * 3);
@@ -265,12 +264,8 @@ export function applyFocusGradient(
   direction: FocusDirection = 'left-to-right',
   params: DefocusParams = DEFAULT_DEFOCUS,
 ): RgbImage {
-  if (!Number.isFinite(maxLevel) || maxLevel < 0 || maxLevel > MAX_DEFOCUS_LEVEL) {
-    throw new Error(`Expected number between 0 and ${MAX_DEFOCUS_LEVEL} for maxLevel but received ${maxLevel}`);
-  }
-  if (!FOCUS_DIRECTIONS.includes(direction)) {
-    throw new Error(`Expected one of ${FOCUS_DIRECTIONS.join(', ')} for direction but received ${direction}`);
-  }
+  finiteNumber('maxLevel', maxLevel, 0, MAX_DEFOCUS_LEVEL);
+  oneOf('direction', direction, FOCUS_DIRECTIONS);
   if (direction === 'top-to-bottom' || direction === 'bottom-to-top') {
     const horizontal = direction === 'top-to-bottom' ? 'left-to-right' : 'right-to-left';
     return transpose(applyFocusGradient(transpose(img), maxLevel, horizontal, params));

@@ -34,7 +34,7 @@ import { createEngine, type CropEngine } from './engine.js';
 import { LOSS_NAMES, lossFunction } from './losses.js';
 import { backward, convWeightsOf, cropScores, initParams, paramLayout, paramsToModel, type ParamLayout } from './model-grad.js';
 import { buildPixelCache, type CacheTransform, type PixelCache } from './pixel-cache.js';
-import { Rng } from './rng.js';
+import { Rng } from '../core/random.js';
 
 export type { LogRow, TrainConfig } from './checkpoint.js';
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Adam, stepLr } from '../../src/train/adam.js';
-import { Rng } from '../../src/train/rng.js';
+import { Rng } from '../../src/core/random.js';
 import { splitValidation } from '../../src/train/split.js';
 
 const close = (a: number, b: number, tol = 1e-12): void => assert.ok(Math.abs(a - b) <= tol, `${a} vs ${b}`);

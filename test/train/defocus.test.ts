@@ -4,14 +4,12 @@ import { cropImage, type RgbImage } from '../../src/core/image.js';
 import { decodeImage } from '../../src/io/decode.js';
 import {
   DEFAULT_DEFOCUS,
-  Mulberry32,
   addSensorNoise,
   convolveDirect,
   defocusImage,
   defocusKernel,
   defocusRadius,
   defocusSigma,
-  deriveSeed,
   diskRows,
   gaussianTaps,
   inverseNormalCdf,
@@ -181,26 +179,4 @@ test('invalid levels and parameters are rejected with a message', () => {
   assert.throws(() => defocusImage(img, Number.NaN), /Expected number between -64 and 64 for defocus level but received NaN/);
   assert.throws(() => defocusImage(img, 65), /for defocus level but received 65/);
   assert.throws(() => defocusImage(img, 2, { radiusPerLevel: -1, sigma0: 0.5, sigmaPerLevel: 0 }), /Expected number between 0 and 10 for radiusPerLevel but received -1/);
-});
-
-test('deriveSeed is deterministic and separates its inputs', () => {
-  assert.equal(deriveSeed(1, 'noise', 'abc', 3), deriveSeed(1, 'noise', 'abc', 3));
-  const seeds = new Set([deriveSeed(1, 'noise', 'abc', 3), deriveSeed(2, 'noise', 'abc', 3), deriveSeed(1, 'crop', 'abc', 3), deriveSeed(1, 'noise', 'abc', 4), deriveSeed(1, 'noise', 'ab', 'c3')]);
-  assert.equal(seeds.size, 5);
-});
-
-test('Mulberry32 is deterministic, uniform in [0, 1) and bounded for int()', () => {
-  const a = new Mulberry32(42);
-  const b = new Mulberry32(42);
-  const xs = Array.from({ length: 1000 }, () => a.uniform());
-  assert.deepEqual(xs, Array.from({ length: 1000 }, () => b.uniform()));
-  assert.ok(xs.every((x) => x >= 0 && x < 1));
-  const mean = xs.reduce((s, x) => s + x, 0) / xs.length;
-  assert.ok(Math.abs(mean - 0.5) < 0.03, `mean ${mean}`);
-  const c = new Mulberry32(0xffffffff);
-  const counts = [0, 0, 0];
-  for (let i = 0; i < 3000; i++) counts[c.int(3)]!++;
-  assert.ok(counts.every((k) => k > 900), `counts ${counts}`);
-  assert.notDeepEqual(Array.from({ length: 4 }, () => new Mulberry32(1).nextUint32()), Array.from({ length: 4 }, () => new Mulberry32(2).nextUint32()));
-  assert.throws(() => new Mulberry32(-1), /Expected integer between 0 and 4294967295 for seed but received -1/);
 });

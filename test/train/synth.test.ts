@@ -8,7 +8,7 @@ import type { RgbImage } from '../../src/core/image.js';
 import { decodeImage } from '../../src/io/decode.js';
 import { encodePng } from '../../src/io/encode.js';
 import { loadFocusPath } from '../../src/train/datasets.js';
-import { Mulberry32 } from '../../src/train/defocus.js';
+import { Mulberry32 } from '../../src/core/random.js';
 import {
   applyCropPlan,
   assessTissue,

@@ -10,7 +10,7 @@ import { spearman } from '../../src/core/stats.js';
 import { decodeImage } from '../../src/io/decode.js';
 import { readCheckpoint } from '../../src/train/checkpoint.js';
 import { initParams, paramLayout, paramsToModel } from '../../src/train/model-grad.js';
-import { Rng } from '../../src/train/rng.js';
+import { Rng } from '../../src/core/random.js';
 import { train, type TrainConfig } from '../../src/train/trainer.js';
 import { writeDefocusSet, type SyntheticItem } from './synthetic.js';
 
