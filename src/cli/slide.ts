@@ -25,6 +25,7 @@ interface SlideOpts {
   backend: 'auto' | 'sharp' | 'openslide';
   thumbnail: number;
   kernel?: string;
+  geojsonCells?: boolean;
 }
 
 export function slideCommand(): Command {
@@ -42,6 +43,7 @@ export function slideCommand(): Command {
     .option('--backend <name>', 'slide reader: auto, sharp, openslide', choiceOption('backend', ['auto', 'sharp', 'openslide'] as const), 'auto')
     .option('--thumbnail <px>', 'longer side of the thumbnail for tissue detection and heat maps', intOption('thumbnail', 64, 16384), 1024)
     .option('--kernel <name>', 'conv kernel backend (wasm-simd, reference)')
+    .option('--geojson-cells', 'GeoJSON of non-overlapping map cells (areas add up in QuPath) instead of the overlapping crop squares')
     .action(async (inputs: string[], opts: SlideOpts) => {
       process.exitCode = await runSlide(inputs, opts);
     });
@@ -73,6 +75,7 @@ async function runSlide(inputs: string[], opts: SlideOpts): Promise<number> {
       backend: opts.backend,
       thumbnailSize: opts.thumbnail,
       modelLabel: path,
+      geojsonCells: opts.geojsonCells,
     }, {
       onSlideStart: (i, file) => bars.start(i, file),
       onSlideProgress: (done, total) => bars.progress(done, total),

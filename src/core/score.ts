@@ -4,7 +4,7 @@
  */
 import { cropGrid, type CropGrid } from './grid.js';
 import type { RgbImage } from './image.js';
-import { DEFAULT_CROP, DEFAULT_STRIDE, headScore, type FocusLiteModel } from './model.js';
+import { DEFAULT_CROP, DEFAULT_STRIDE, headScore, type FocusLiteModel, type ScoreScale } from './model.js';
 import type { ConvKernel } from './kernels/types.js';
 
 export interface ScoreOptions {
@@ -15,14 +15,18 @@ export interface ScoreOptions {
 }
 
 export interface ImageScore {
-  /** mean of crop scores; for z-level models clamped at 0 as the original does */
+  /** the scale rule applied to the mean of the raw crop outputs (see `applyScaleRule`) */
   readonly score: number;
-  /** per-crop scores, index = row * cols + col */
+  /** per-crop scores after the scale rule, index = row * cols + col */
   readonly crops: Float64Array;
   readonly grid: CropGrid;
 }
 
-/** Per-crop scores of the model for crops at the given origins. */
+/**
+ * Raw per-crop model outputs for crops at the given origins, before the scale rule: what the
+ * network computes (parity with the original is checked on these). Report them through
+ * `applyScaleRule`.
+ */
 export function scoreCrops(model: FocusLiteModel, kernel: ConvKernel, image: RgbImage, xs: ArrayLike<number>, ys: ArrayLike<number>, cropSize: number): Float64Array {
   const wantMax = model.pooling === 'min-max';
   const res = kernel.pool(model, { image, xs, ys, cropSize, wantMax });
@@ -46,9 +50,32 @@ export function gridOrigins(grid: CropGrid): { xs: Int32Array; ys: Int32Array } 
   return { xs, ys };
 }
 
-/** Applies the score scale's output rule: z-level (MSE) models predict |z| >= 0. */
-export function finalizeScore(model: FocusLiteModel, meanScore: number): number {
-  return model.scale === 'z-level' ? Math.max(0, meanScore) : meanScore;
+/**
+ * The one output rule of the score scales, applied to every score focuslite reports (image
+ * scores, `score --grid` crop scores, slide tiles and everything derived from them: statistics,
+ * blur share, heat maps, masks, GeoJSON). A z-level (MSE) model predicts |z|, which is never
+ * below 0, so its outputs are clamped at 0, as the original clamps its image score; relative
+ * (PLCC) scores only rank and are left as they are. NaN stays NaN.
+ */
+export function applyScaleRule(scale: ScoreScale, value: number): number {
+  return scale === 'z-level' && value < 0 ? 0 : value;
+}
+
+/** `applyScaleRule` on every element, in place; returns the array. */
+export function applyScaleRuleAll<T extends { [i: number]: number; length: number }>(scale: ScoreScale, values: T): T {
+  if (scale === 'z-level') for (let i = 0; i < values.length; i++) values[i] = applyScaleRule(scale, values[i]!);
+  return values;
+}
+
+/**
+ * Image score from raw crop outputs, in the original's order: the plain mean, then the scale rule.
+ * (Clamping each crop first would change the image score of the original's checkpoints.) So a
+ * z-level image score can be below the mean of its reported (clamped) crop scores.
+ */
+export function imageScoreOf(scale: ScoreScale, rawCrops: ArrayLike<number>): number {
+  let sum = 0;
+  for (let i = 0; i < rawCrops.length; i++) sum += rawCrops[i]!;
+  return applyScaleRule(scale, sum / Math.max(1, rawCrops.length));
 }
 
 export function scoreRgbImage(model: FocusLiteModel, kernel: ConvKernel, image: RgbImage, options: ScoreOptions = {}): ImageScore {
@@ -57,7 +84,6 @@ export function scoreRgbImage(model: FocusLiteModel, kernel: ConvKernel, image: 
   const grid = cropGrid(image.width, image.height, cropSize, stride, options.label ?? 'image');
   const { xs, ys } = gridOrigins(grid);
   const crops = scoreCrops(model, kernel, image, xs, ys, cropSize);
-  let sum = 0;
-  for (const v of crops) sum += v;
-  return { score: finalizeScore(model, sum / crops.length), crops, grid };
+  const score = imageScoreOf(model.scale, crops);
+  return { score, crops: applyScaleRuleAll(model.scale, crops), grid };
 }

@@ -1,7 +1,7 @@
 /** The unit of compute work shared by the inline path and the worker threads. */
 import type { FocusLiteModel } from '../core/model.js';
 import type { ConvKernel } from '../core/kernels/types.js';
-import { finalizeScore, scoreCrops, scoreRgbImage } from '../core/score.js';
+import { applyScaleRuleAll, imageScoreOf, scoreCrops, scoreRgbImage } from '../core/score.js';
 
 export interface ComputeTask {
   width: number;
@@ -18,7 +18,7 @@ export interface ComputeTask {
 
 export interface ComputeResult {
   score: number;
-  /** per-crop scores, index = row * cols + col */
+  /** per-crop scores after the scale rule (z-level: clamped at 0), index = row * cols + col */
   crops: Float64Array;
   rows: number;
   cols: number;
@@ -42,9 +42,8 @@ export function computeTask(model: FocusLiteModel, kernel: ConvKernel, task: Com
   const image = { width: task.width, height: task.height, data: new Uint8Array(task.pixels) };
   if (task.xs && task.ys) {
     const crops = scoreCrops(model, kernel, image, task.xs, task.ys, task.cropSize);
-    let sum = 0;
-    for (const v of crops) sum += v;
-    return { score: finalizeScore(model, sum / Math.max(1, crops.length)), crops, rows: 1, cols: crops.length, xs: task.xs, ys: task.ys, computeMs: performance.now() - t0 };
+    const score = imageScoreOf(model.scale, crops);
+    return { score, crops: applyScaleRuleAll(model.scale, crops), rows: 1, cols: crops.length, xs: task.xs, ys: task.ys, computeMs: performance.now() - t0 };
   }
   const s = scoreRgbImage(model, kernel, image, { cropSize: task.cropSize, stride: task.stride, label: task.label });
   return { score: s.score, crops: s.crops, rows: s.grid.rows, cols: s.grid.cols, xs: [...s.grid.xs], ys: [...s.grid.ys], computeMs: performance.now() - t0 };

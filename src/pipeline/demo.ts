@@ -12,6 +12,7 @@ import { writeFileAtomic } from '../io/atomic.js';
 import { applyFocusGradient, focusGradientLevel, makeTissueLikeImage } from '../train/tissue-image.js';
 import { gridRows } from './score-output.js';
 import { scoreImage } from './score-image.js';
+import { cropTiles } from './image-heatmap.js';
 import { renderHeatmap } from './slide-outputs.js';
 
 export interface DemoOptions {
@@ -66,9 +67,7 @@ export async function runDemo(model: FocusLiteModel, modelLabel: string, opts: D
     csv.push(`${r},${c},${grid.xs[c]},${grid.ys[r]},${knownLevels[i]!.toFixed(3)},${v.toFixed(6)}`);
   });
   await writeFileAtomic(files.scoresCsv, csv.join('\n') + '\n');
-  const tiles = Array.from(score.crops, (s, i) => ({
-    x: grid.xs[i % grid.cols]!, y: grid.ys[Math.floor(i / grid.cols)]!, w: grid.cropSize, h: grid.cropSize, score: s, tissue: 1,
-  }));
+  const tiles = cropTiles({ crops: score.crops, xs: grid.xs, ys: grid.ys, cols: grid.cols, width, height }, grid.cropSize);
   const threshold = model.scale === 'z-level' ? 3 : upperMedian(score.crops);
   await writeFileAtomic(files.heatmap, await renderHeatmap(image, 1, tiles, { scale: model.scale, threshold }));
   await writeFileAtomic(files.scoresJson, JSON.stringify({

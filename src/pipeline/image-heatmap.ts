@@ -5,15 +5,19 @@ import type { FocusLiteModel } from '../core/model.js';
 import { upperMedian } from '../core/stats.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import type { FileScore } from './score-files.js';
-import { renderHeatmap } from './slide-outputs.js';
+import { cellBounds } from './slide-grid.js';
+import { mapCell, renderHeatmap, type MappedTile } from './slide-outputs.js';
 
 /** Heat maps of big images are drawn on a copy whose longer side is at most this. */
 const MAX_SIDE = 2048;
 
-export function cropTiles(r: Pick<FileScore, 'crops' | 'xs' | 'ys' | 'cols'>, cropSize: number) {
-  return Array.from(r.crops, (score, i) => ({
-    x: r.xs[i % r.cols]!, y: r.ys[Math.floor(i / r.cols)]!, w: cropSize, h: cropSize, score, tissue: 1,
-  }));
+/** The dense crop grid of one image as tiles with their map cells (every pixel counts as tissue). */
+export function cropTiles(r: { crops: ArrayLike<number>; xs: readonly number[]; ys: readonly number[]; cols: number; width: number; height: number }, cropSize: number): MappedTile[] {
+  const bounds = { xs: cellBounds(r.xs, cropSize, r.width), ys: cellBounds(r.ys, cropSize, r.height) };
+  return Array.from(r.crops, (score, i) => {
+    const c = i % r.cols, row = Math.floor(i / r.cols);
+    return { x: r.xs[c]!, y: r.ys[row]!, w: cropSize, h: cropSize, score, tissue: 1, cell: mapCell(bounds, c, row) };
+  });
 }
 
 /**

@@ -12,7 +12,7 @@ import type { SlideReader } from '../io/slide/types.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import type { ComputeEngine } from './compute-engine.js';
 import { scoreSlide, type SlideScore, type SlideScoreOptions } from './slide-score.js';
-import { blurShare, renderHeatmap, renderMask, summaryStats, tilesCsv, tilesGeoJsonChunks } from './slide-outputs.js';
+import { blurShare, mapsInfo, renderHeatmap, renderMask, summaryStats, tilesCsv, tilesGeoJsonChunks } from './slide-outputs.js';
 
 export interface SlideQcOptions extends Omit<SlideScoreOptions, 'onProgress'> {
   outDir: string;
@@ -24,6 +24,8 @@ export interface SlideQcOptions extends Omit<SlideScoreOptions, 'onProgress'> {
   backend?: 'auto' | 'sharp' | 'openslide';
   /** recorded in outputs: where the model came from */
   modelLabel: string;
+  /** GeoJSON of the non-overlapping map cells instead of the (overlapping) crop squares */
+  geojsonCells?: boolean;
 }
 
 export interface SlideSummaryRow {
@@ -73,7 +75,7 @@ export function slideReport(result: SlideScore, reader: SlideReader, model: Focu
   const scores = result.tiles.map((t) => t.score);
   const stats = scores.length > 0 ? summaryStats(scores) : null;
   const mpp = info.mpp?.x ?? null;
-  const share = blurShare(result.tiles, opts.threshold, { mpp: mpp ?? undefined, tissueOfRect: result.tissueOf });
+  const share = blurShare(result.tiles, opts.threshold, { mpp: mpp ?? undefined });
   let maskPixels = 0;
   for (const v of result.tissueMask) maskPixels += v ? 1 : 0;
   const tissueMm2 = mpp ? (maskPixels * result.thumbScaleX * result.thumbScaleY * mpp * mpp) / 1e6 : null;
@@ -102,7 +104,7 @@ export function slideReport(result: SlideScore, reader: SlideReader, model: Focu
       method: result.tissueMethod,
       fractionOfSlide: result.tissueFraction,
       areaMm2: tissueMm2,
-      note: mpp ? 'tissue mask area on the thumbnail, scaled to level 0' : 'slide has no MPP: area unknown',
+      note: mpp ? 'area of the tissue pixels on the thumbnail (holes and tears excluded), scaled to level 0' : 'slide has no MPP: area unknown',
     },
     cropsScored: result.tiles.length,
     score: stats,
@@ -112,6 +114,7 @@ export function slideReport(result: SlideScore, reader: SlideReader, model: Focu
       ...share,
     },
     qc: { pass, maxBlurShare: opts.maxBlurShare, rule: 'pass when the out-of-focus share of scored tissue area <= maxBlurShare' },
+    maps: { ...mapsInfo(result.thumbnail.width, result.thumbnail.height, opts.threshold, opts.minTissue ?? 0.5), geojson: opts.geojsonCells ? 'cells' : 'crops' },
     timingsMs: result.timings,
     model: { file: opts.modelLabel, kernels: model.kernels, pooling: model.pooling, scale: model.scale, parameters: parameterCount(model), source: model.provenance.source },
     createdAt: new Date().toISOString(),
@@ -143,9 +146,11 @@ export async function processSlide(file: string, name: string, model: FocusLiteM
     const report = slideReport(result, reader, model, opts, name);
     const legendScale = model.scale;
     await writeFileAtomic(paths.tilesCsv, tilesCsv(result.tiles));
-    await writeFileAtomic(paths.geojson, tilesGeoJsonChunks(result.tiles, { threshold: opts.threshold, modelName: opts.modelLabel, scale: legendScale }));
-    await writeFileAtomic(paths.heatmap, await renderHeatmap(result.thumbnail, result.thumbScaleX, result.tiles, { scale: legendScale, threshold: opts.threshold, tissueMask: result.tissueMask }));
-    await writeFileAtomic(paths.mask, await renderMask(result.thumbnail.width, result.thumbnail.height, result.thumbScaleX, result.tiles, opts.threshold, result.tissueMask));
+    const polygons = opts.geojsonCells ? 'cells' : 'crops';
+    const minTissue = opts.minTissue ?? 0.5;
+    await writeFileAtomic(paths.geojson, tilesGeoJsonChunks(result.tiles, { threshold: opts.threshold, modelName: opts.modelLabel, scale: legendScale, polygons }));
+    await writeFileAtomic(paths.heatmap, await renderHeatmap(result.thumbnail, result.thumbScaleX, result.tiles, { scale: legendScale, threshold: opts.threshold, tissueMask: result.tissueMask, minTissue }));
+    await writeFileAtomic(paths.mask, await renderMask(result.thumbnail.width, result.thumbnail.height, result.thumbScaleX, result.tiles, opts.threshold, { tissueMask: result.tissueMask, minTissue }));
     await writeFileAtomic(paths.focusJson, JSON.stringify({ ...report, outputs: { ...paths } }, null, 2) + '\n');
     return {
       slide: file, name, status: 'ok', crops: result.tiles.length, tissueMm2: report.tissue.areaMm2,

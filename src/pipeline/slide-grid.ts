@@ -1,7 +1,7 @@
 /**
  * Geometry of whole-slide scoring (pure): the crop grid in "scoring space" (level-0 pixels divided
- * by `factor`, 1 at level 0), its split into chunks of K x K crops read as one region, and the
- * mapping of each crop back to level-0 coordinates.
+ * by `factor`, 1 at level 0), its split into chunks of K x K crops read as one region, the
+ * mapping of each crop back to level-0 coordinates, and the map cells the crops are drawn in.
  */
 import { cropOrigins } from '../core/grid.js';
 
@@ -60,4 +60,31 @@ export function pickLevel(downsamples: readonly number[], factor: number): numbe
     if (downsamples[i]! <= factor * 1.01 && downsamples[i]! >= downsamples[best]!) best = i;
   }
   return best;
+}
+
+/**
+ * Map cells along one axis: cell i is [bounds[i], bounds[i + 1]) and shows crop i. Crops overlap
+ * (235 px at stride 128), so the plane is cut where two neighbouring crops' centres are equally
+ * far: each pixel belongs to the crop whose centre is nearest along this axis. Inner cells are
+ * one stride wide and centred on their crop (which covers all of it); the first cell reaches back
+ * to 0 and the last one on to `dim`, so the margins before the first crop centre and the strip
+ * beyond the last full crop (narrower than a stride) take the nearest crop too. Boundaries are
+ * floored to whole pixels. `origins` ascending, in the same pixels as `crop` and `dim`.
+ */
+export function cellBounds(origins: readonly number[], crop: number, dim: number): number[] {
+  if (origins.length === 0) return [];
+  const bounds = [0];
+  for (let i = 1; i < origins.length; i++) {
+    if (!(origins[i]! > origins[i - 1]!)) throw new Error(`Expected ascending crop origins but received ${origins[i - 1]} then ${origins[i]}`);
+    bounds.push(Math.floor((origins[i - 1]! + origins[i]! + crop) / 2));
+  }
+  bounds.push(Math.max(dim, origins[origins.length - 1]! + crop));
+  return bounds;
+}
+
+/** Level-0 map cell bounds of a slide grid, per axis (see cellBounds). */
+export function slideCellBounds(grid: SlideGrid, level0Width: number, level0Height: number): { xs: number[]; ys: number[] } {
+  const crop = Math.round(grid.cropSize * grid.factor);
+  const l0 = (v: number) => Math.round(v * grid.factor);
+  return { xs: cellBounds(grid.xs.map(l0), crop, level0Width), ys: cellBounds(grid.ys.map(l0), crop, level0Height) };
 }

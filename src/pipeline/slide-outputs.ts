@@ -5,8 +5,10 @@
  * (see io/atomic.ts).
  *
  * Tiles overlap (235-px crops at stride 128), so every per-area quantity (heat-map colour, mask,
- * blurred share) is computed on the non-overlapping pieces the tiles cut the plane into, each
- * piece taking the mean score of the tiles that cover it.
+ * blurred share, GeoJSON cells) uses the tiles' map cells instead: the non-overlapping pieces
+ * that pixels nearest to each crop's centre form (see cellBounds in slide-grid.ts). Each cell
+ * shows its own crop's score, unmixed, so a single blurred crop is one solid square, never a
+ * "+" of thin strips where averages of overlapping crops cross the threshold.
  */
 import sharp from 'sharp';
 import type { RgbImage } from '../core/image.js';
@@ -18,10 +20,42 @@ export interface ScoredTile {
   y: number;
   w: number;
   h: number;
-  /** model output; higher = blurrier */
+  /** the crop's score after the scale rule (core/score.ts applyScaleRule); higher = blurrier */
   score: number;
   /** tissue fraction of the tile, 0..1 */
   tissue: number;
+  /** the part of the plane this tile stands for in maps and areas (see MapCell) */
+  cell?: MapCell;
+}
+
+/**
+ * A tile's map cell (level-0 pixels): the pixels nearer to this crop's centre than to any other
+ * crop's of the grid. Cells of one grid never overlap and together cover the whole slide.
+ */
+export interface MapCell {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+  /** tissue fraction of the cell (tissue pixels only), 0..1 */
+  tissue: number;
+}
+
+/** A tile with its map cell: what the maps, the blurred share and cell GeoJSON need. */
+export type MappedTile = ScoredTile & { cell: MapCell };
+
+/**
+ * The map cell of crop (col, row) from per-axis cell bounds (slide-grid.ts cellBounds), with its
+ * tissue fraction from `tissueOf` (default: the whole cell is tissue, for plain images).
+ */
+export function mapCell(
+  bounds: { xs: readonly number[]; ys: readonly number[] }, col: number, row: number,
+  tissueOf: (x: number, y: number, w: number, h: number) => number = () => 1,
+): MapCell {
+  const x = bounds.xs[col]!, y = bounds.ys[row]!;
+  const w = bounds.xs[col + 1]! - x, h = bounds.ys[row + 1]! - y;
+  if (!(w > 0 && h > 0)) throw new Error(`Expected a crop column and row inside the grid but received (${col}, ${row})`);
+  return { x, y, w, h, tissue: tissueOf(x, y, w, h) };
 }
 
 /** `relative`: PLCC-trained model, only the ranking means something; `z-level`: MSE-trained, ~|z|. */
@@ -32,10 +66,20 @@ const round6 = (v: number): string => (Number.isFinite(v) ? String(Number(v.toFi
 // ---------------------------------------------------------------------------------------------
 // CSV
 
-/** `x,y,w,h,score,tissue_fraction` header and one row per tile (non-finite values as empty fields). */
+export const TILES_CSV_HEADER = 'x,y,w,h,score,tissue_fraction,cell_x,cell_y,cell_w,cell_h,cell_tissue_fraction';
+
+/**
+ * Header and one row per tile: the crop (`x,y,w,h`, its score and tissue fraction), then its map
+ * cell (empty fields for a tile without one); non-finite values are empty fields. The blurred
+ * share is a function of these rows alone (see blurShare).
+ */
 export function tilesCsv(tiles: readonly ScoredTile[]): string {
-  const lines = ['x,y,w,h,score,tissue_fraction'];
-  for (const t of tiles) lines.push(`${t.x},${t.y},${t.w},${t.h},${round6(t.score)},${round6(t.tissue)}`);
+  const lines = [TILES_CSV_HEADER];
+  for (const t of tiles) {
+    const c = t.cell;
+    const cell = c ? `${c.x},${c.y},${c.w},${c.h},${round6(c.tissue)}` : ',,,,';
+    lines.push(`${t.x},${t.y},${t.w},${t.h},${round6(t.score)},${round6(t.tissue)},${cell}`);
+  }
   return lines.join('\n') + '\n';
 }
 
@@ -46,7 +90,15 @@ export interface GeoJsonOptions {
   threshold: number;
   modelName: string;
   scale: ScoreScale;
+  /**
+   * `crops` (default): one square per scored crop; neighbouring crops overlap (235 px at stride
+   * 128), so summed areas count most tissue several times. `cells`: one polygon per crop's map
+   * cell (non-overlapping, covering the scored tissue once), for area measurements in QuPath.
+   */
+  polygons?: GeoJsonPolygons;
 }
+
+export type GeoJsonPolygons = 'crops' | 'cells';
 
 export const CLASS_OUT_OF_FOCUS = { name: 'Out of focus', color: [220, 50, 47] as [number, number, number] };
 export const CLASS_IN_FOCUS = { name: 'In focus', color: [40, 160, 70] as [number, number, number] };
@@ -67,7 +119,7 @@ export interface TileFeatureCollection {
   type: 'FeatureCollection';
   features: TileFeature[];
   /** foreign member (allowed by RFC 7946, ignored by QuPath): how the classes were made */
-  focuslite: { model: string; scoreScale: ScoreScale; threshold: number; tiles: number };
+  focuslite: { model: string; scoreScale: ScoreScale; threshold: number; tiles: number; polygons: GeoJsonPolygons; note: string };
 }
 
 /** 32-bit FNV-1a of a string with a seed, for deterministic ids. */
@@ -95,15 +147,15 @@ export function deterministicUuid(key: string): string {
 
 /**
  * A FeatureCollection QuPath imports as tile objects (File > Import objects, or drag and drop):
- * polygons in level-0 pixel coordinates, class by score against the threshold, score and tissue
- * fraction as measurements (object form, QuPath >= 0.4). Tiles with a non-finite score are
- * left out (they were not scored).
+ * polygons in level-0 pixel coordinates (the crops, or their map cells with `polygons: 'cells'`),
+ * class by score against the threshold, score and tissue fraction as measurements (object form,
+ * QuPath >= 0.4). Tiles with a non-finite score are left out (they were not scored).
  */
 export function tilesGeoJson(tiles: readonly ScoredTile[], opts: GeoJsonOptions): TileFeatureCollection {
   checkThreshold(opts.threshold);
   const features: TileFeature[] = [];
   tiles.forEach((t, i) => {
-    const f = tileFeature(t, i, opts.threshold);
+    const f = tileFeature(t, i, opts);
     if (f) features.push(f);
   });
   return { type: 'FeatureCollection', features, focuslite: collectionInfo(opts, features.length) };
@@ -120,7 +172,7 @@ export function* tilesGeoJsonChunks(tiles: readonly ScoredTile[], opts: GeoJsonO
   let written = 0;
   let batch: string[] = [];
   for (let i = 0; i < tiles.length; i++) {
-    const f = tileFeature(tiles[i]!, i, opts.threshold);
+    const f = tileFeature(tiles[i]!, i, opts);
     if (!f) continue;
     batch.push(JSON.stringify(f));
     if (batch.length === featuresPerChunk) {
@@ -138,55 +190,65 @@ function checkThreshold(threshold: number): void {
   if (!Number.isFinite(threshold)) throw new Error(`Expected finite number for threshold but received ${threshold}`);
 }
 
+const POLYGON_NOTES: Record<GeoJsonPolygons, string> = {
+  crops: 'one square per scored crop; neighbouring crops overlap (235 px at stride 128 by default), so do not add up their areas (see --geojson-cells)',
+  cells: 'one polygon per scored crop: its map cell, the pixels nearest to its centre; cells never overlap, so their areas add up',
+};
+
 function collectionInfo(opts: GeoJsonOptions, tiles: number): TileFeatureCollection['focuslite'] {
-  return { model: opts.modelName, scoreScale: opts.scale, threshold: opts.threshold, tiles };
+  const polygons = opts.polygons ?? 'crops';
+  return { model: opts.modelName, scoreScale: opts.scale, threshold: opts.threshold, tiles, polygons, note: POLYGON_NOTES[polygons] };
 }
 
 /** One tile as a QuPath feature; null for a tile that was not scored (non-finite score). */
-function tileFeature(t: ScoredTile, i: number, threshold: number): TileFeature | null {
+function tileFeature(t: ScoredTile, i: number, opts: GeoJsonOptions): TileFeature | null {
   if (!Number.isFinite(t.score)) return null;
-  const cls = t.score > threshold ? CLASS_OUT_OF_FOCUS : CLASS_IN_FOCUS;
-  const { x, y, w, h } = t;
+  const cls = t.score > opts.threshold ? CLASS_OUT_OF_FOCUS : CLASS_IN_FOCUS;
+  const cells = opts.polygons === 'cells';
+  if (cells && !t.cell) throw new Error(`Expected a map cell for the tile at (${t.x}, ${t.y}) to write cell polygons`);
+  const { x, y, w, h } = cells ? t.cell! : t;
+  const tissue = cells ? t.cell!.tissue : t.tissue;
   return {
     type: 'Feature',
-    id: deterministicUuid(`${i}:${x},${y},${w},${h}`),
+    id: deterministicUuid(`${cells ? 'cell:' : ''}${i}:${x},${y},${w},${h}`),
     geometry: { type: 'Polygon', coordinates: [[[x, y], [x + w, y], [x + w, y + h], [x, y + h], [x, y]]] },
     properties: {
       objectType: 'tile',
       classification: { name: cls.name, color: [...cls.color] as [number, number, number] },
-      measurements: { 'Focus score': t.score, 'Tissue fraction': Number.isFinite(t.tissue) ? t.tissue : 0 },
+      measurements: { 'Focus score': t.score, 'Tissue fraction': Number.isFinite(tissue) ? tissue : 0 },
       isLocked: false,
     },
   };
 }
 
 // ---------------------------------------------------------------------------------------------
-// Per-pixel mean score on the thumbnail
+// Per-pixel score on the thumbnail
 
 /**
- * Mean score of the tiles covering each thumbnail pixel's centre (NaN where no tile does).
- * `thumbScale` = level-0 pixels per thumbnail pixel. Tiles with a non-finite score are skipped.
+ * Score of the map cell holding each thumbnail pixel's centre (NaN where no scored tile's cell
+ * does). `thumbScale` = level-0 pixels per thumbnail pixel. Tiles with a non-finite score are
+ * skipped. Cells must not overlap (one grid's never do).
  */
-export function meanScoreGrid(thumbW: number, thumbH: number, thumbScale: number, tiles: readonly ScoredTile[]): Float64Array {
+export function cellScoreGrid(thumbW: number, thumbH: number, thumbScale: number, tiles: readonly MappedTile[]): Float64Array {
   checkScale(thumbScale);
-  const sum = new Float64Array(thumbW * thumbH);
-  const count = new Uint32Array(thumbW * thumbH);
+  const out = new Float64Array(thumbW * thumbH).fill(NaN);
   for (const t of tiles) {
     if (!Number.isFinite(t.score)) continue;
-    // Pixel px has its centre at (px + 0.5) * scale; it is covered when x <= centre < x + w.
-    const px0 = Math.max(0, Math.ceil(t.x / thumbScale - 0.5));
-    const px1 = Math.min(thumbW, Math.ceil((t.x + t.w) / thumbScale - 0.5));
-    const py0 = Math.max(0, Math.ceil(t.y / thumbScale - 0.5));
-    const py1 = Math.min(thumbH, Math.ceil((t.y + t.h) / thumbScale - 0.5));
+    const c = t.cell;
+    if (!c) throw new Error(`Expected a map cell for the tile at (${t.x}, ${t.y})`);
+    // Pixel px has its centre at (px + 0.5) * scale; it is inside when x <= centre < x + w.
+    const px0 = Math.max(0, Math.ceil(c.x / thumbScale - 0.5));
+    const px1 = Math.min(thumbW, Math.ceil((c.x + c.w) / thumbScale - 0.5));
+    const py0 = Math.max(0, Math.ceil(c.y / thumbScale - 0.5));
+    const py1 = Math.min(thumbH, Math.ceil((c.y + c.h) / thumbScale - 0.5));
     for (let py = py0; py < py1; py++) {
       for (let px = px0; px < px1; px++) {
-        sum[py * thumbW + px]! += t.score;
-        count[py * thumbW + px]!++;
+        const i = py * thumbW + px;
+        if (!Number.isNaN(out[i]!)) throw new Error(`Expected non-overlapping map cells but the cell at (${c.x}, ${c.y}) overlaps another`);
+        out[i] = t.score;
       }
     }
   }
-  const out = new Float64Array(thumbW * thumbH);
-  for (let i = 0; i < out.length; i++) out[i] = count[i] ? sum[i]! / count[i]! : NaN;
   return out;
 }
 
@@ -271,10 +333,15 @@ export interface HeatmapOptions {
   /** overlay opacity 0..1 (default 0.5) */
   alpha?: number;
   /**
-   * Tissue mask at thumbnail size (1 = tissue); pixels outside it stay uncoloured even inside a
-   * scored tile, so glass never looks in or out of focus.
+   * Tissue pixels at thumbnail size (1 = tissue). Pixels outside it stay uncoloured even inside a
+   * scored cell, so glass never looks in or out of focus; tissue pixels outside every scored cell
+   * are drawn grey (tissue not scored). Without it every pixel counts as tissue.
    */
   tissueMask?: Uint8Array;
+  /** the --min-tissue of the run, quoted in the legend's line about grey */
+  minTissue?: number;
+  /** extra legend lines (e.g. why nothing is coloured) */
+  notes?: readonly string[];
 }
 
 export interface ColourRange {
@@ -320,6 +387,21 @@ export function colourRange(tiles: readonly ScoredTile[], opts: Pick<HeatmapOpti
   return { lo, hi, legend: `per-slide normalised: relative scores (${model}), 5th..95th percentile`, fixed: false };
 }
 
+const percent = (f: number): string => `${Number((f * 100).toFixed(1))}%`;
+
+/** What grey means on the maps, with the run's --min-tissue when known. */
+function notScoredText(minTissue?: number): string {
+  return minTissue === undefined ? 'tissue not scored' : `tissue not scored (crop < ${percent(minTissue)} tissue)`;
+}
+
+/** The legend lines of a heat map, top to bottom (the colour bar and threshold follow them). */
+export function heatmapLegendLines(range: ColourRange, opts: Pick<HeatmapOptions, 'tissueMask' | 'minTissue' | 'notes'>): string[] {
+  const lines = [range.legend];
+  if (opts.tissueMask) lines.push(`grey: ${notScoredText(opts.minTissue)}; glass, debris, pen uncoloured`);
+  lines.push('each square shows the crop centred on it; edges take the nearest crop');
+  return [...lines, ...(opts.notes ?? [])];
+}
+
 // ---------------------------------------------------------------------------------------------
 // Heat map
 
@@ -332,45 +414,53 @@ export interface HeatmapLayout {
   bar: { x: number; y: number; width: number; height: number };
 }
 
+/** Text scale of a legend beside a thumbnail this wide: grows with it so it stays readable. */
+function legendScale(thumbW: number): number {
+  return Math.max(1, Math.min(3, Math.round(thumbW / 500)));
+}
+
 /** Geometry of the heat-map PNG: the thumbnail at the top-left, a legend panel below it. */
-export function heatmapLayout(thumbW: number, thumbH: number, legend: string): HeatmapLayout {
-  // Text and bar grow with the thumbnail so the legend stays readable beside it (x1 up to ~750 px).
-  const s = Math.max(1, Math.min(3, Math.round(thumbW / 500)));
+export function heatmapLayout(thumbW: number, thumbH: number, lines: readonly string[]): HeatmapLayout {
+  const s = legendScale(thumbW);
   const m = 8 * s;
   const line = LINE_HEIGHT * s;
   // 'sharp' left of the bar, 'blurry' right of it, each with a 2-glyph gap.
   const leftW = textWidth(END_LABELS[0], s) + 2 * GLYPH_ADVANCE * s;
   const rightW = textWidth(END_LABELS[1], s) + 2 * GLYPH_ADVANCE * s;
   const minBar = 200 * s;
-  const width = Math.max(thumbW, textWidth(legend, s) + 2 * m, m + leftW + minBar + rightW + m);
+  const text = Math.max(0, ...lines.map((l) => textWidth(l, s)));
+  const width = Math.max(thumbW, text + 2 * m, m + leftW + minBar + rightW + m);
   const barW = Math.min(width - 2 * m - leftW - rightW, 360 * s);
-  // panel rows: margin, legend line, threshold label line, bar, tick marks, tick labels, margin
-  const bar = { x: m + leftW, y: thumbH + m + line + line + 2 * s, width: barW, height: 12 * s };
+  // panel rows: margin, legend lines, threshold label line, bar, tick marks, tick labels, margin
+  const bar = { x: m + leftW, y: thumbH + m + lines.length * line + line + 2 * s, width: barW, height: 12 * s };
   const height = bar.y + bar.height + 4 * s + line + m;
   return { width, height, panelTop: thumbH, textScale: s, bar };
 }
 
 const END_LABELS = ['sharp', 'blurry'] as const;
 
+/** Grey drawn over tissue that was not scored (blended like the colours, on the pixel's luminance). */
+const NOT_SCORED_GREY = 128;
+
 /**
- * Thumbnail with a semi-transparent colour overlay of the tile scores (mean of overlapping
- * tiles per pixel), and below it a colour bar with tick labels, the threshold marker and the
- * legend line. Pixels not covered by a tile (or outside `tissueMask`) keep their own colour.
+ * Thumbnail with a semi-transparent colour overlay of the tile scores (each pixel takes the score
+ * of the map cell it lies in), and below it the legend lines, a colour bar with tick labels and
+ * the threshold marker. Pixels outside `tissueMask` keep their own colour; tissue pixels outside
+ * every scored cell are drawn grey.
  */
 export async function renderHeatmap(
-  thumb: RgbImage, thumbScale: number, tiles: readonly ScoredTile[], opts: HeatmapOptions,
+  thumb: RgbImage, thumbScale: number, tiles: readonly MappedTile[], opts: HeatmapOptions,
 ): Promise<Buffer> {
   const alpha = opts.alpha ?? 0.5;
   if (!(alpha >= 0 && alpha <= 1)) throw new Error(`Expected number between 0 and 1 for alpha but received ${alpha}`);
   if (!Number.isFinite(opts.threshold)) throw new Error(`Expected finite number for threshold but received ${opts.threshold}`);
   const { width: tw, height: th } = thumb;
-  if (opts.tissueMask && opts.tissueMask.length !== tw * th) {
-    throw new Error(`Expected a ${tw}x${th} tissue mask (${tw * th} values) but received ${opts.tissueMask.length}`);
-  }
+  checkMask(opts.tissueMask, tw, th);
   const map = opts.colormap ?? 'green-red';
   const range = colourRange(tiles, opts);
-  const layout = heatmapLayout(tw, th, range.legend);
-  const mean = meanScoreGrid(tw, th, thumbScale, tiles);
+  const lines = heatmapLegendLines(range, opts);
+  const layout = heatmapLayout(tw, th, lines);
+  const scores = cellScoreGrid(tw, th, thumbScale, tiles);
   const lut = colourLut(map);
 
   const W = layout.width;
@@ -380,29 +470,37 @@ export async function renderHeatmap(
       const i = y * tw + x;
       const o = (y * W + x) * 3;
       const r = thumb.data[i * 3]!, g = thumb.data[i * 3 + 1]!, b = thumb.data[i * 3 + 2]!;
-      const m = mean[i]!;
-      if (Number.isNaN(m) || (opts.tissueMask && !opts.tissueMask[i])) {
+      const m = scores[i]!;
+      if (opts.tissueMask && !opts.tissueMask[i]) {
         out[o] = r;
         out[o + 1] = g;
         out[o + 2] = b;
-        continue;
+      } else if (Number.isNaN(m)) {
+        // Tissue outside every scored cell.
+        const v = Math.round((1 - alpha) * (0.299 * r + 0.587 * g + 0.114 * b) + alpha * NOT_SCORED_GREY);
+        out[o] = out[o + 1] = out[o + 2] = v;
+      } else {
+        const t = (m - range.lo) / (range.hi - range.lo);
+        const k = 3 * Math.round((t <= 0 ? 0 : t >= 1 ? 1 : t) * (LUT_SIZE - 1));
+        out[o] = Math.round((1 - alpha) * r + alpha * lut[k]!);
+        out[o + 1] = Math.round((1 - alpha) * g + alpha * lut[k + 1]!);
+        out[o + 2] = Math.round((1 - alpha) * b + alpha * lut[k + 2]!);
       }
-      const t = (m - range.lo) / (range.hi - range.lo);
-      const k = 3 * Math.round((t <= 0 ? 0 : t >= 1 ? 1 : t) * (LUT_SIZE - 1));
-      out[o] = Math.round((1 - alpha) * r + alpha * lut[k]!);
-      out[o + 1] = Math.round((1 - alpha) * g + alpha * lut[k + 1]!);
-      out[o + 2] = Math.round((1 - alpha) * b + alpha * lut[k + 2]!);
     }
   }
-  const svg = legendSvg(layout, range, opts.threshold, map);
+  const svg = legendSvg(layout, lines, range, opts.threshold, map);
   return sharp(out, { raw: { width: W, height: layout.height, channels: 3 } })
     .composite([{ input: Buffer.from(svg), left: 0, top: layout.panelTop }])
     .png()
     .toBuffer();
 }
 
+function checkMask(mask: Uint8Array | undefined, w: number, h: number): void {
+  if (mask && mask.length !== w * h) throw new Error(`Expected a ${w}x${h} tissue mask (${w * h} values) but received ${mask.length}`);
+}
+
 /** The legend panel as SVG (bar as one rect per pixel column so it matches the overlay colours exactly). */
-function legendSvg(L: HeatmapLayout, range: ColourRange, threshold: number, map: Colormap): string {
+function legendSvg(L: HeatmapLayout, lines: readonly string[], range: ColourRange, threshold: number, map: Colormap): string {
   const s = L.textScale;
   const top = L.panelTop;
   const m = 8 * s;
@@ -413,7 +511,7 @@ function legendSvg(L: HeatmapLayout, range: ColourRange, threshold: number, map:
     const [r, g, b] = colourAt((i + 0.5) / bar.width, map);
     rects.push(`<rect x="${bar.x + i}" y="${bar.y}" width="1" height="${bar.height}" fill="rgb(${r},${g},${b})"/>`);
   }
-  let text = textPath(range.legend, m, m, s);
+  let text = lines.map((l, k) => textPath(l, m, m + k * line, s)).join('');
   // End labels beside the bar, vertically centred on it.
   const endY = bar.y + Math.round((bar.height - GLYPH_HEIGHT * s) / 2);
   text += textPath(END_LABELS[0], bar.x - GLYPH_ADVANCE * s - textWidth(END_LABELS[0], s), endY, s);
@@ -453,24 +551,95 @@ function legendSvg(L: HeatmapLayout, range: ColourRange, threshold: number, map:
 // ---------------------------------------------------------------------------------------------
 // Out-of-focus mask
 
+/** Grey levels of the mask PNG. Only out-of-focus tissue is above 127, so `> 127` selects it. */
+export const MASK_LEVELS = { outOfFocus: 255, notScored: 120, inFocus: 60, background: 0 } as const;
+
+export interface MaskOptions {
+  /** tissue pixels at thumbnail size (1 = tissue); without it every pixel counts as tissue */
+  tissueMask?: Uint8Array;
+  /** the --min-tissue of the run, quoted in the legend */
+  minTissue?: number;
+  /** extra legend lines */
+  notes?: readonly string[];
+}
+
+export interface MaskLayout {
+  width: number;
+  height: number;
+  /** top of the legend panel: rows [0, panelTop) are the mask, at thumbnail size */
+  panelTop: number;
+  textScale: number;
+}
+
+/** The legend entries of the mask: grey level and meaning, top to bottom. */
+export function maskLegend(threshold: number, minTissue?: number): Array<{ level: number; text: string }> {
+  return [
+    { level: MASK_LEVELS.outOfFocus, text: `white: tissue out of focus (score > ${formatTick(threshold)})` },
+    { level: MASK_LEVELS.inFocus, text: `dark grey: tissue in focus (score <= ${formatTick(threshold)})` },
+    { level: MASK_LEVELS.notScored, text: `mid grey: ${notScoredText(minTissue)}` },
+    { level: MASK_LEVELS.background, text: 'black: glass, background, pen' },
+  ];
+}
+
+/** Geometry of the mask PNG: the mask at thumbnail size at the top-left, the legend below it. */
+export function maskLayout(thumbW: number, thumbH: number, lines: readonly string[]): MaskLayout {
+  const s = legendScale(thumbW);
+  const m = 8 * s;
+  const line = (LINE_HEIGHT + 2) * s;
+  const swatch = GLYPH_HEIGHT * s + 2 * s;
+  const text = Math.max(0, ...lines.map((l) => textWidth(l, s)));
+  const width = Math.max(thumbW, m + swatch + GLYPH_ADVANCE * s + text + m);
+  return { width, height: thumbH + m + lines.length * line + m, panelTop: thumbH, textScale: s };
+}
+
 /**
- * Out-of-focus mask at thumbnail size as a greyscale PNG: 255 where the mean score of the tiles
- * covering the pixel centre is above the threshold, 0 elsewhere (also where no tile is). With a
- * tissue mask (thumbnail size), glass inside blurred tiles stays 0.
+ * The out-of-focus mask as a greyscale PNG: at the top, the thumbnail-sized mask (levels in
+ * MASK_LEVELS: each tissue pixel by the score of its map cell against the threshold, grey where
+ * the tissue is outside every scored cell, black off tissue), below it a legend of the levels.
  */
 export async function renderMask(
-  thumbW: number, thumbH: number, thumbScale: number, tiles: readonly ScoredTile[], threshold: number,
-  tissueMask?: Uint8Array,
+  thumbW: number, thumbH: number, thumbScale: number, tiles: readonly MappedTile[], threshold: number,
+  opts: MaskOptions = {},
 ): Promise<Buffer> {
   if (!Number.isFinite(threshold)) throw new Error(`Expected finite number for threshold but received ${threshold}`);
-  if (tissueMask && tissueMask.length !== thumbW * thumbH) {
-    throw new Error(`Expected a ${thumbW}x${thumbH} tissue mask (${thumbW * thumbH} values) but received ${tissueMask.length}`);
+  checkMask(opts.tissueMask, thumbW, thumbH);
+  const scores = cellScoreGrid(thumbW, thumbH, thumbScale, tiles);
+  const legend = maskLegend(threshold, opts.minTissue);
+  const lines = [...legend.map((e) => e.text), ...(opts.notes ?? [])];
+  const L = maskLayout(thumbW, thumbH, lines);
+  const px = Buffer.alloc(L.width * L.height, 255);
+  for (let y = 0; y < thumbH; y++) {
+    for (let x = 0; x < thumbW; x++) {
+      const i = y * thumbW + x;
+      const m = scores[i]!;
+      px[y * L.width + x] = opts.tissueMask && !opts.tissueMask[i] ? MASK_LEVELS.background
+        : Number.isNaN(m) ? MASK_LEVELS.notScored
+          : m > threshold ? MASK_LEVELS.outOfFocus : MASK_LEVELS.inFocus;
+    }
   }
-  const mean = meanScoreGrid(thumbW, thumbH, thumbScale, tiles);
-  const px = Buffer.alloc(thumbW * thumbH);
-  for (let i = 0; i < px.length; i++) px[i] = mean[i]! > threshold && (!tissueMask || tissueMask[i]) ? 255 : 0;
-  // b-w keeps the PNG single-channel (sharp would otherwise promote it to sRGB).
-  return sharp(px, { raw: { width: thumbW, height: thumbH, channels: 1 } }).toColourspace('b-w').png().toBuffer();
+  // Columns right of a narrow mask belong to the panel (white), as in the heat map.
+  const s = L.textScale, mg = 8 * s, line = (LINE_HEIGHT + 2) * s, sw = GLYPH_HEIGHT * s + 2 * s;
+  let svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${L.width}" height="${L.height - L.panelTop}" shape-rendering="crispEdges">`;
+  svg += `<rect x="0" y="0" width="${L.width}" height="${Math.max(1, s)}" fill="rgb(160,160,160)"/>`;
+  let text = '';
+  lines.forEach((l, k) => {
+    const y = mg + k * line;
+    const entry = legend[k];
+    if (entry) {
+      const v = entry.level;
+      svg += `<rect x="${mg}" y="${y - s}" width="${sw}" height="${sw}" fill="rgb(${v},${v},${v})" stroke="black" stroke-width="${s}"/>`;
+    }
+    text += textPath(l, mg + sw + GLYPH_ADVANCE * s, y, s);
+  });
+  svg += `<path d="${text}" fill="black"/></svg>`;
+  // Composite yields grey + alpha; take the grey channel alone so the PNG stays single-channel.
+  const drawn = await sharp(px, { raw: { width: L.width, height: L.height, channels: 1 } })
+    .composite([{ input: Buffer.from(svg), left: 0, top: L.panelTop }])
+    .toColourspace('b-w')
+    .extractChannel(0)
+    .raw()
+    .toBuffer();
+  return sharp(drawn, { raw: { width: L.width, height: L.height, channels: 1 } }).toColourspace('b-w').png().toBuffer();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -479,102 +648,60 @@ export async function renderMask(
 export interface BlurShareOptions {
   /** µm per level-0 pixel: adds areas in mm² */
   mpp?: number;
-  /**
-   * Exact tissue fraction of a level-0 rectangle (e.g. tissueFractionOfRect on the tissue mask).
-   * Without it, a piece's tissue fraction is the mean of the tissue fractions of its tiles.
-   */
-  tissueOfRect?: (x: number, y: number, w: number, h: number) => number;
 }
 
 export interface BlurShare {
   /** numerator / denominator; NaN when there is no tissue (JSON writes null) */
   share: number;
-  /** tissue area (level-0 px²) whose mean tile score is above the threshold */
+  /** tissue area (level-0 px²) in the map cells of tiles scored above the threshold */
   numerator: number;
-  /** tissue area (level-0 px²) covered by scored tiles, each point counted once */
+  /** tissue area (level-0 px²) in the map cells of all scored tiles, each point counted once */
   denominator: number;
   numerator_mm2?: number;
   denominator_mm2?: number;
-  /** number of non-overlapping pieces the tiles cut the plane into */
-  pieces: number;
-}
-
-function upperBound(sorted: readonly number[], v: number): number {
-  let lo = 0, hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (sorted[mid]! <= v) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
+  /** number of map cells counted (= scored tiles) */
+  cells: number;
 }
 
 /**
- * Share of the tissue area that is out of focus. The tiles' edges cut the plane into
- * non-overlapping rectangular pieces (at stride 128 with 235-px tiles, strips of 128-107 and
- * 107 px); each piece gets the mean score and the tissue fraction of the tiles covering it, and
- *   numerator   = sum over pieces with mean score > threshold of tissue * area,
- *   denominator = sum over all covered pieces of tissue * area,
- * so overlapping tiles never count an area twice. Tiles with a non-finite score are ignored.
+ * Share of the scored tissue area that is out of focus, on the tiles' map cells (which never
+ * overlap, so no area counts twice; the same cells the heat map and mask are drawn with):
+ *   numerator   = sum over tiles with score > threshold of cell tissue fraction * cell area,
+ *   denominator = sum over all scored tiles of cell tissue fraction * cell area.
+ * A function of the tiles CSV rows alone. Tiles with a non-finite score are ignored.
  */
-export function blurShare(tiles: readonly ScoredTile[], threshold: number, opts: BlurShareOptions = {}): BlurShare {
+export function blurShare(tiles: readonly MappedTile[], threshold: number, opts: BlurShareOptions = {}): BlurShare {
   if (!Number.isFinite(threshold)) throw new Error(`Expected finite number for threshold but received ${threshold}`);
   if (opts.mpp !== undefined && !(opts.mpp > 0)) throw new Error(`Expected positive number for mpp but received ${opts.mpp}`);
-  const scored = tiles.filter((t) => Number.isFinite(t.score) && t.w > 0 && t.h > 0);
-  const xs = [...new Set(scored.flatMap((t) => [t.x, t.x + t.w]))].sort((a, b) => a - b);
-  const ys = [...new Set(scored.flatMap((t) => [t.y, t.y + t.h]))].sort((a, b) => a - b);
-  const nx = xs.length, ny = ys.length;
-  const pieceCount = Math.max(0, nx - 1) * Math.max(0, ny - 1);
-  // Accumulate per piece: dense typed arrays when the piece grid is modest (any regular tile
-  // grid: ~4 pieces per tile), a sparse map for scattered tiles whose edge grid would explode.
-  const dense = pieceCount <= 16_000_000;
-  const sumScore = dense ? new Float64Array(pieceCount) : null;
-  const sumTissue = dense ? new Float64Array(pieceCount) : null;
-  const count = dense ? new Uint32Array(pieceCount) : null;
-  const sparse = dense ? null : new Map<number, { score: number; tissue: number; n: number }>();
-  const W = nx - 1;
-  for (const t of scored) {
-    const i0 = upperBound(xs, t.x) - 1, i1 = upperBound(xs, t.x + t.w) - 1;
-    const j0 = upperBound(ys, t.y) - 1, j1 = upperBound(ys, t.y + t.h) - 1;
-    const tissue = Number.isFinite(t.tissue) ? Math.min(1, Math.max(0, t.tissue)) : 0;
-    for (let j = j0; j < j1; j++) {
-      for (let i = i0; i < i1; i++) {
-        const key = j * W + i;
-        if (dense) {
-          sumScore![key]! += t.score;
-          sumTissue![key]! += tissue;
-          count![key]!++;
-          continue;
-        }
-        const a = sparse!.get(key);
-        if (a) {
-          a.score += t.score;
-          a.tissue += tissue;
-          a.n++;
-        } else sparse!.set(key, { score: t.score, tissue, n: 1 });
-      }
-    }
-  }
-  let numerator = 0, denominator = 0, pieces = 0;
-  const addPiece = (key: number, score: number, tissueSum: number, n: number) => {
-    const i = key % W, j = (key - i) / W;
-    const x = xs[i]!, y = ys[j]!, w = xs[i + 1]! - x, h = ys[j + 1]! - y;
-    const tissue = opts.tissueOfRect ? opts.tissueOfRect(x, y, w, h) : tissueSum / n;
-    const area = tissue * w * h;
+  let numerator = 0, denominator = 0, cells = 0;
+  for (const t of tiles) {
+    if (!Number.isFinite(t.score)) continue;
+    const c = t.cell;
+    if (!c) throw new Error(`Expected a map cell for the tile at (${t.x}, ${t.y})`);
+    const tissue = Number.isFinite(c.tissue) ? Math.min(1, Math.max(0, c.tissue)) : 0;
+    const area = tissue * c.w * c.h;
     denominator += area;
-    if (score / n > threshold) numerator += area;
-    pieces++;
-  };
-  if (dense) {
-    for (let k = 0; k < pieceCount; k++) if (count![k]) addPiece(k, sumScore![k]!, sumTissue![k]!, count![k]!);
-  } else {
-    for (const [k, a] of sparse!) addPiece(k, a.score, a.tissue, a.n);
+    if (t.score > threshold) numerator += area;
+    cells++;
   }
-  const result: BlurShare = { share: denominator > 0 ? numerator / denominator : NaN, numerator, denominator, pieces };
+  const result: BlurShare = { share: denominator > 0 ? numerator / denominator : NaN, numerator, denominator, cells };
   if (opts.mpp !== undefined) {
     const mm2 = (opts.mpp * opts.mpp) / 1e6;
     result.numerator_mm2 = numerator * mm2;
     result.denominator_mm2 = denominator * mm2;
   }
   return result;
+}
+
+/**
+ * What the maps of a slide mean, for focus.json: the thumbnail size (the mask PNG's top rows),
+ * the cell rule, and the mask's grey levels.
+ */
+export function mapsInfo(thumbW: number, thumbH: number, threshold: number, minTissue?: number) {
+  return {
+    thumbnail: { width: thumbW, height: thumbH },
+    cells: 'each map cell shows the score of the crop whose centre is nearest (inner cells: one stride square centred on their crop; edge cells reach the slide border)',
+    mask: { rows: thumbH, levels: { ...MASK_LEVELS }, legend: maskLegend(threshold, minTissue).map((e) => e.text) },
+    heatmap: 'colour: the cell\'s score on the legend\'s scale; grey: tissue not scored; glass, debris and pen uncoloured',
+  };
 }

@@ -10,9 +10,9 @@ import { DEFAULT_CROP, DEFAULT_STRIDE } from '../core/model.js';
 import type { SlideReader } from '../io/slide/types.js';
 import type { ComputeEngine } from './compute-engine.js';
 import { transferablePixels } from './compute-task.js';
-import { gridChunks, pickLevel, slideGrid, toLevel0, type Chunk, type SlideGrid } from './slide-grid.js';
+import { gridChunks, pickLevel, slideCellBounds, slideGrid, toLevel0, type Chunk, type SlideGrid } from './slide-grid.js';
 import { buildIntegral, detectTissue, fractionFromIntegral } from './tissue.js';
-import type { ScoredTile } from './slide-outputs.js';
+import { mapCell, type MappedTile } from './slide-outputs.js';
 
 export interface SlideScoreOptions {
   cropSize?: number;
@@ -30,8 +30,8 @@ export interface SlideScoreOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-/** A scored crop in level-0 pixels (the type the output writers take). */
-export type TileScore = ScoredTile;
+/** A scored crop in level-0 pixels with its map cell (the type the output writers take). */
+export type TileScore = MappedTile;
 
 export interface SlideTimings {
   thumbnailMs: number;
@@ -89,11 +89,12 @@ export interface SlidePlan {
   /** level-0 pixels per thumbnail pixel on x and y */
   thumbScaleX: number;
   thumbScaleY: number;
+  /** the tissue pixels at thumbnail size (holes and tears excluded: TissueResult.pixelMask) */
   tissueMask: Uint8Array;
   tissueMethod: string;
-  /** fraction of thumbnail pixels that are tissue */
+  /** fraction of thumbnail pixels that are tissue (in tissueMask) */
   tissueFraction: number;
-  /** tissue fraction of a level-0 rectangle, from the mask */
+  /** tissue fraction of a level-0 rectangle, from tissueMask */
   tissueOf: (x: number, y: number, w: number, h: number) => number;
   timings: { thumbnailMs: number; tissueMs: number };
 }
@@ -117,13 +118,15 @@ export async function planSlide(reader: SlideReader, options: SlideScoreOptions 
   const thumbScale = (thumbScaleX + thumbScaleY) / 2;
   // Slides without MPP: assume 0.5 µm/px (20x), the common scanning resolution, for the mask's size rules.
   const tissue = detectTissue(thumbnail, { downsample: thumbScale, mpp: info.mpp?.x ?? 0.5 });
-  const integral = buildIntegral(tissue.mask, thumbnail.width, thumbnail.height);
+  // Fractions count the tissue pixels themselves, not the filled regions: a crop half over a
+  // tear or lumen is half glass, and glass must never be scored as (blurry) tissue.
+  const integral = buildIntegral(tissue.pixelMask, thumbnail.width, thumbnail.height);
   const tissueOf = (x: number, y: number, w: number, h: number): number => fractionFromIntegral(integral, thumbScale, x, y, w, h);
   const tTissue = performance.now();
   const level = pickLevel(info.levels.map((l) => l.downsample), factor);
   return {
     grid, level, thumbnail, thumbScaleX, thumbScaleY,
-    tissueMask: tissue.mask, tissueMethod: tissue.method, tissueFraction: tissue.tissueFraction, tissueOf,
+    tissueMask: tissue.pixelMask, tissueMethod: tissue.method, tissueFraction: tissue.pixelTissueFraction, tissueOf,
     timings: { thumbnailMs: tThumb - t0, tissueMs: tTissue - tThumb },
   };
 }
@@ -136,6 +139,8 @@ export async function scoreSlide(reader: SlideReader, engine: ComputeEngine, opt
   const given = plan !== undefined;
   plan ??= await planSlide(reader, options);
   const { grid, level, tissueOf } = plan;
+  const level0 = info.levels[0]!;
+  const cells = slideCellBounds(grid, level0.width, level0.height);
 
   // Select crops with enough tissue, grouped by chunk.
   const chunks = gridChunks(grid, opts.chunkCrops);
@@ -188,7 +193,7 @@ export async function scoreSlide(reader: SlideReader, engine: ComputeEngine, opt
     timings.computeMs += res.computeMs;
     picks.forEach((p, i) => {
       const rect = toLevel0(grid, grid.xs[p.c]!, grid.ys[p.r]!, opts.cropSize, opts.cropSize);
-      tiles.push({ ...rect, score: res.crops[i]!, tissue: p.tissue });
+      tiles.push({ ...rect, score: res.crops[i]!, tissue: p.tissue, cell: mapCell(cells, p.c, p.r, tissueOf) });
     });
     done += picks.length;
     options.onProgress?.(done, cropsTotal);

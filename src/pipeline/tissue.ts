@@ -21,6 +21,9 @@
  *  3. Cleanup: binary closing (bridges 1-px gaps of the thumbnail), removal of small objects
  *     (dust, debris) and filling of small holes (lumens, fat vacuoles inside tissue); pen pixels
  *     are removed again afterwards so that filling never re-admits ink drawn over tissue.
+ *  4. Two masks come out: the regions (step 3, holes filled) and the tissue pixels (the regions
+ *     AND the closed pixel test of step 2, so lumens, tears and vacuoles are glass again). Tissue
+ *     fractions of crops are measured on the tissue pixels.
  *
  * A slide label that lies inside the thumbnail is rejected by the same colour rules (white paper
  * is unsaturated, print and barcodes are dark, coloured labels are usually yellow/green/blue);
@@ -71,8 +74,18 @@ export interface TissueOptions {
 export type TissueMethod = 'otsu' | 'otsu-clamped-low' | 'otsu-clamped-high' | 'unimodal-glass' | 'unimodal-tissue';
 
 export interface TissueResult {
-  /** width * height, 1 = tissue, 0 = background / pen */
+  /**
+   * Tissue regions, width * height, 1 = tissue, 0 = background / pen: small objects removed and
+   * small holes (lumens, tears, fat vacuoles) filled, so it outlines the pieces of tissue.
+   */
   mask: Uint8Array;
+  /**
+   * The tissue pixels themselves: pixels of `mask` that pass the per-pixel tissue test (after the
+   * closing, before holes are filled), so filled holes and tears are glass again. Tissue
+   * fractions, tissue areas and the colouring of maps use this one: a crop half over a tear is
+   * half tissue, whatever the region around it.
+   */
+  pixelMask: Uint8Array;
   width: number;
   height: number;
   /** saturation threshold actually used, 0..1 */
@@ -82,7 +95,10 @@ export interface TissueResult {
   /** difference of the two Otsu class means, 0..1 */
   separation: number;
   method: TissueMethod;
+  /** fraction of the thumbnail inside `mask` */
   tissueFraction: number;
+  /** fraction of the thumbnail inside `pixelMask` */
+  pixelTissueFraction: number;
   /** fraction of the thumbnail flagged as pen / ink (before the margin) */
   penFraction: number;
   /** 1 = pen or ink (with margin), same geometry as mask; all zeros when excludePen is false */
@@ -567,19 +583,24 @@ export function detectTissue(thumb: RgbImage, opts: TissueOptions = {}): TissueR
   for (let i = 0; i < n; i++) mask[i] = f.sat[i]! >= satCut && f.stainable[i] && !penMask[i] ? 1 : 0;
 
   if (o.closeRadius > 0) mask = erode(dilate(mask, w, h, o.closeRadius), w, h, o.closeRadius);
+  // The pixel test before objects are cleaned up and holes filled: what each pixel itself shows.
+  const looksLikeTissue = mask.slice();
   const umPerPx = o.downsample * o.mpp;
   const pxArea = umPerPx * umPerPx;
   const cap = o.maxAreaFraction * n;
   removeSmallTissue(mask, penMask, w, h, Math.min(o.minObjectUm2 / pxArea, cap));
   fillSmallHoles(mask, w, h, Math.min(o.maxHoleUm2 / pxArea, cap));
-  let tissue = 0;
+  let tissue = 0, pixelTissue = 0;
+  const pixelMask = looksLikeTissue;
   for (let i = 0; i < n; i++) {
     if (penMask[i]) mask[i] = 0;
     tissue += mask[i]!;
+    pixelMask[i] = mask[i]! & pixelMask[i]!;
+    pixelTissue += pixelMask[i]!;
   }
   return {
-    mask, width: w, height: h, threshold, otsuThreshold: otsu, separation, method,
-    tissueFraction: tissue / n, penFraction: penCount / n, penMask,
+    mask, pixelMask, width: w, height: h, threshold, otsuThreshold: otsu, separation, method,
+    tissueFraction: tissue / n, pixelTissueFraction: pixelTissue / n, penFraction: penCount / n, penMask,
   };
 }
 

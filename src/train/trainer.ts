@@ -25,6 +25,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { cropImage, type RgbImage } from '../core/image.js';
 import type { ScoreScale } from '../core/model.js';
+import { applyScaleRuleAll } from '../core/score.js';
 import { serializeModel } from '../core/weights.js';
 import { pearson, spearman } from '../core/stats.js';
 import { Adam, stepLr } from './adam.js';
@@ -232,8 +233,7 @@ async function validate(engine: CropEngine, layout: ParamLayout, params: Float64
     const s = cropScores(layout, params, fwd);
     for (let i = 0; i < n; i++) scores[images[i]!] = scores[images[i]!]! + s[i]! / per;
   }
-  if (scale === 'z-level') for (let i = 0; i < count; i++) scores[i] = Math.max(0, scores[i]!);
-  return scores;
+  return applyScaleRuleAll(scale, scores);
 }
 
 function sameConfig(a: TrainConfig, b: TrainConfig): string[] {

@@ -115,6 +115,29 @@ test('a relative-scale model without --threshold is a clear one-line error; with
   assert.equal(focus.model.scale, 'relative');
 });
 
+test('--geojson-cells: the GeoJSON holds the non-overlapping map cells, whose tissue areas add up to the blur denominator', async () => {
+  await made;
+  const out = join(dir, 'qc-cells');
+  const res = run('slide', good, '-o', out, '-w', zModel, '-t', '1', '--thumbnail', '512', '--geojson-cells');
+  assert.equal(res.code, 0, res.stderr);
+  const focus = JSON.parse(readFileSync(join(out, 'tissue.focus.json'), 'utf8'));
+  assert.equal(focus.maps.geojson, 'cells');
+  const geo = JSON.parse(readFileSync(join(out, 'tissue.geojson'), 'utf8'));
+  assert.equal(geo.focuslite.polygons, 'cells');
+  assert.equal(geo.features.length, focus.cropsScored);
+  const rows = readFileSync(join(out, 'tissue.tiles.csv'), 'utf8').trimEnd().split('\n').slice(1).map((l) => l.split(',').map(Number));
+  let tissueArea = 0;
+  geo.features.forEach((f: { geometry: { coordinates: number[][][] }; properties: { measurements: Record<string, number> } }, i: number) => {
+    const ring = f.geometry.coordinates[0]!;
+    const [x0, y0] = ring[0]!, [x1, y1] = ring[2]!;
+    const row = rows[i]!;
+    assert.deepEqual([x0, y0, x1 - x0!, y1! - y0!], row.slice(6, 10), 'polygon = the tile\'s cell in tiles.csv');
+    assert.ok(Math.abs(f.properties.measurements['Tissue fraction']! - row[10]!) < 1e-6);
+    tissueArea += (x1! - x0!) * (y1! - y0!) * row[10]!;
+  });
+  assert.ok(Math.abs(tissueArea - focus.blur.denominator) / focus.blur.denominator < 1e-5, `${tissueArea} vs ${focus.blur.denominator}`);
+});
+
 test('option errors: --threads 0, --min-tissue out of range, missing -o, no slides found', async () => {
   await made;
   const t = run('slide', good, '-o', join(dir, 'x'), '-w', zModel, '--threads', '0');

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { createModel, type FocusLiteModel } from '../../src/core/model.js';
-import { scoreCrops } from '../../src/core/score.js';
+import { applyScaleRule, scoreCrops } from '../../src/core/score.js';
 import { resolveKernel } from '../../src/core/kernels/index.js';
 import { openSlide } from '../../src/io/slide/index.js';
 import { loadModel } from '../../src/io/weights-file.js';
@@ -19,6 +19,7 @@ import {
   defaultThreshold, outputPaths, runSlideBatch, slideNames, summaryCsv, type SlideQcOptions, type SlideSummaryRow,
 } from '../../src/pipeline/slide-batch.js';
 import { resolutionFactor, scoreSlide } from '../../src/pipeline/slide-score.js';
+import { MASK_LEVELS, TILES_CSV_HEADER } from '../../src/pipeline/slide-outputs.js';
 import { sharedOnly, sharedPath } from '../helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'focuslite-slide-batch-'));
@@ -173,15 +174,20 @@ test('focus.json fields are present and consistent with tiles.csv and the GeoJSO
     assert.equal(doc.model.file, 'focuslitenn-1kernel-mse.pt');
     assert.ok(!Number.isNaN(Date.parse(doc.createdAt)));
     assert.equal(doc.outputs.tilesCsv, outputPaths(OUT, name).tilesCsv);
-    // Images: the mask is at thumbnail size, single channel; the heat map is a PNG at least that big.
+    // Images: the mask (thumbnail size, single channel) with its legend below; the heat map is a
+    // PNG at least the thumbnail's size. focus.json says how big the thumbnail is.
+    const thumb = doc.maps.thumbnail;
+    assert.equal(Math.max(thumb.width, thumb.height), THUMB);
+    assert.ok(Math.abs(thumb.width / thumb.height - SLIDE_W / SLIDE_H) < 0.01);
+    assert.equal(doc.maps.mask.rows, thumb.height);
+    assert.equal(doc.maps.geojson, 'crops');
     const mask = await sharp(outputPaths(OUT, name).mask).metadata();
     assert.equal(mask.format, 'png');
-    assert.equal(Math.max(mask.width!, mask.height!), THUMB);
-    assert.ok(Math.abs(mask.width! / mask.height! - SLIDE_W / SLIDE_H) < 0.01);
     assert.equal(mask.channels, 1);
+    assert.ok(mask.width! >= thumb.width && mask.height! > thumb.height, 'legend below the mask');
     const heat = await sharp(outputPaths(OUT, name).heatmap).metadata();
     assert.equal(heat.format, 'png');
-    assert.ok(heat.width! >= mask.width! && heat.height! >= mask.height!);
+    assert.ok(heat.width! >= thumb.width && heat.height! > thumb.height);
   }
   // MPP: read from the TIFF resolution tags; tissue area = the 1025 x 1025 patch at 0.5 µm/px.
   const withMpp = readFocus('sharp-with-mpp');
@@ -242,13 +248,14 @@ test('the blurred half scores higher: above the threshold there, below it on the
   assert.equal(ok.blur.shareOfTissueAbove, 0);
   assert.equal(ok.qc.pass, true);
   assert.ok(ok.score.max < THRESHOLD);
-  // The mask marks the blurred side (right of the blur edge, on tissue) and nothing on the sharp side.
+  // The mask marks the blurred side (right of the blur edge, on tissue) white, the sharp side's
+  // tissue dark grey, glass black.
   const { data, info } = await sharp(outputPaths(OUT, 'half-blurred').mask).raw().toBuffer({ resolveWithObject: true });
-  const s = info.width / SLIDE_W;
+  const s = doc.maps.thumbnail.width / SLIDE_W;
   const at = (x: number, y: number) => data[(Math.floor(y * s) * info.width + Math.floor(x * s)) * info.channels];
-  assert.equal(at(1000, 500), 255);
-  assert.equal(at(400, 500), 0);
-  assert.equal(at(1400, 500), 0, 'glass is never marked');
+  assert.equal(at(1000, 500), MASK_LEVELS.outOfFocus);
+  assert.equal(at(400, 500), MASK_LEVELS.inFocus);
+  assert.equal(at(1400, 500), MASK_LEVELS.background, 'glass is never marked');
 });
 
 test('a blank (white) slide: 0 crops, no blur share, no verdict, empty tiles and GeoJSON', sharedOnly(), async () => {
@@ -260,10 +267,11 @@ test('a blank (white) slide: 0 crops, no blur share, no verdict, empty tiles and
   assert.equal(doc.blur.numerator, 0);
   assert.equal(doc.qc.pass, null);
   assert.ok(doc.tissue.fractionOfSlide < 0.01);
-  assert.equal(readFileSync(outputPaths(OUT, 'blank').tilesCsv, 'utf8'), 'x,y,w,h,score,tissue_fraction\n');
+  assert.equal(readFileSync(outputPaths(OUT, 'blank').tilesCsv, 'utf8'), TILES_CSV_HEADER + '\n');
   assert.equal(JSON.parse(readFileSync(outputPaths(OUT, 'blank').geojson, 'utf8')).features.length, 0);
-  const mask = await sharp(outputPaths(OUT, 'blank').mask).raw().toBuffer();
-  assert.ok(mask.every((v) => v === 0));
+  const { width, height } = doc.maps.thumbnail;
+  const mask = await sharp(outputPaths(OUT, 'blank').mask).extract({ left: 0, top: 0, width, height }).raw().toBuffer();
+  assert.ok(mask.every((v) => v === MASK_LEVELS.background));
   const row = firstRun.find((r) => r.name === 'blank')!;
   assert.deepEqual([row.crops, row.blurShare, row.pass, row.mean], [0, null, null, null]);
 });
@@ -318,7 +326,7 @@ test('scoreSlide at --mpp 1 on a 0.5 µm/px slide: factor 2, read from level 1, 
     // Each tile's score is the model on the level-1 pixels of its crop.
     const t = r.tiles[0]!;
     const region = await reader.readRegion(1, t.x / 2, t.y / 2, 235, 235);
-    const direct = scoreCrops(model, resolveKernel(), region, [0], [0], 235)[0]!;
+    const direct = applyScaleRule(model.scale, scoreCrops(model, resolveKernel(), region, [0], [0], 235)[0]!);
     assert.ok(Math.abs(direct - t.score) < 1e-6, `${direct} vs ${t.score}`);
     // A non-integer factor resamples level 0.
     const r15 = await scoreSlide(reader, engine, { mpp: 0.75, thumbnailSize: THUMB });

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cropOrigins } from '../../src/core/grid.js';
-import { gridChunks, pickLevel, slideGrid, toLevel0 } from '../../src/pipeline/slide-grid.js';
+import { cellBounds, gridChunks, pickLevel, slideCellBounds, slideGrid, toLevel0 } from '../../src/pipeline/slide-grid.js';
 
 test('slideGrid at level 0: the dense crop grid of the original', () => {
   const g = slideGrid(1500, 1200, 235, 128, 1);
@@ -85,4 +85,39 @@ test('pickLevel: the coarsest level not coarser than asked (1% slack for rounded
   assert.equal(pickLevel([1], 8), 0);
   assert.equal(pickLevel([1, 16, 4], 5), 2, 'levels need not be sorted');
   assert.equal(pickLevel([1, 2, 4], 0.5), 0, 'finer than level 0: level 0');
+});
+
+test('cellBounds: stride squares centred on the crops, edge cells reaching the borders', () => {
+  // 235-px crops at stride 128 on 1000 px: origins 0..640, centres 117.5 + 128k.
+  const b = cellBounds(cropOrigins(1000, 235, 128), 235, 1000);
+  assert.deepEqual(b, [0, 181, 309, 437, 565, 693, 1000]);
+  for (let i = 1; i < b.length - 2; i++) {
+    assert.equal(b[i + 1]! - b[i]!, 128, 'inner cells are one stride wide');
+    const centre = i * 128 + 117.5;
+    assert.ok(Math.abs((b[i]! + b[i + 1]!) / 2 - centre) <= 0.5, `cell ${i} centred on its crop`);
+  }
+  // Every pixel belongs to the crop whose centre is nearest (ties at the floored midpoint go right).
+  const centres = cropOrigins(1000, 235, 128).map((o) => o + 117.5);
+  for (let x = 0; x < 1000; x++) {
+    const cell = b.findIndex((v, i) => x >= v && x < b[i + 1]!);
+    const nearest = centres.reduce((best, c, i) => (Math.abs(x + 0.5 - c) <= Math.abs(x + 0.5 - centres[best]!) ? i : best), 0);
+    assert.equal(cell, nearest, `pixel ${x}`);
+  }
+  assert.deepEqual(cellBounds([0], 235, 235), [0, 235]);
+  assert.deepEqual(cellBounds([], 235, 100), []);
+  // Crops apart (stride > crop): the cut is midway in the gap.
+  assert.deepEqual(cellBounds([0, 300], 100, 400), [0, 200, 400]);
+  assert.throws(() => cellBounds([0, 0], 235, 500), /ascending crop origins/);
+});
+
+test('slideCellBounds: level-0 cells of a scoring grid at factor != 1', () => {
+  const g = slideGrid(3001, 2000, 235, 128, 2);
+  const { xs, ys } = slideCellBounds(g, 3001, 2000);
+  assert.equal(xs[0], 0);
+  assert.equal(xs[xs.length - 1], 3001, 'the last cell reaches the level-0 border');
+  assert.equal(ys[ys.length - 1], 2000);
+  assert.equal(xs.length, g.xs.length + 1);
+  assert.equal(xs[2]! - xs[1]!, 256, 'one stride of level-0 pixels');
+  const crop1 = toLevel0(g, g.xs[1]!, 0, 235, 235);
+  assert.ok(xs[1]! >= crop1.x && xs[2]! <= crop1.x + crop1.w, 'an inner cell lies inside its crop');
 });

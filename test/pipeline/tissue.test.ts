@@ -97,6 +97,25 @@ test('holes are filled when small and kept when large', () => {
   assert.equal(detectTissue(small, { ...opts, maxHoleUm2: 0 }).mask[60 * 120 + 60], 0);
 });
 
+test('tissue pixels: a filled hole (a tear) is part of the region but glass in the pixel mask', () => {
+  // A 100 x 100 px piece of tissue with a 15 x 15 px tear: small enough to be filled as a hole.
+  const inRect = (x0: number, y0: number, x1: number, y1: number) => (x: number, y: number) => x >= x0 && x < x1 && y >= y0 && y < y1;
+  const tissue = inRect(20, 20, 120, 120), tear = inRect(50, 50, 65, 65);
+  const img = paint(240, 180, 7, [{ inside: (x, y) => tissue(x, y) && !tear(x, y), colour: PINK }]);
+  const scale = 8;
+  const r = detectTissue(img, { downsample: scale, mpp: 0.5 });
+  assert.equal(r.mask[57 * 240 + 57], 1, 'the region mask fills the tear');
+  assert.equal(r.pixelMask[57 * 240 + 57], 0, 'the pixel mask keeps it glass');
+  assert.equal(r.pixelMask[30 * 240 + 30], 1);
+  assert.equal(r.pixelMask.reduce((a, v) => a + v, 0), 100 * 100 - 15 * 15);
+  assert.ok(Math.abs(r.pixelTissueFraction - (100 * 100 - 15 * 15) / (240 * 180)) < 1e-12);
+  assert.ok(r.pixelMask.every((v, i) => v <= r.mask[i]!), 'tissue pixels lie inside the regions');
+  // A crop-sized rectangle (30 x 30 thumbnail px) around the tear: a quarter of it is glass.
+  const [x, y, w] = [40 * scale, 40 * scale, 30 * scale];
+  assert.equal(tissueFractionOfRect(r.mask, 240, 180, scale, x, y, w, w), 1, 'the filled mask calls it all tissue');
+  assert.equal(tissueFractionOfRect(r.pixelMask, 240, 180, scale, x, y, w, w), 1 - (15 * 15) / (30 * 30));
+});
+
 test('pen colour rules: ink colours are seeds, stains are not', () => {
   assert.equal(penCode(220, 30, 45) & 3, PEN_SEED, 'red marker');
   assert.equal(penCode(40, 150, 120) & 3, PEN_SEED, 'green marker');
