@@ -4,6 +4,7 @@ import cliProgress from 'cli-progress';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { expandInputs } from '../io/inputs.js';
+import { dicomSeriesFiles } from '../io/slide/index.js';
 import { resolveModel, defaultModelPath } from '../io/model-source.js';
 import { createComputeEngine } from '../pipeline/compute-engine.js';
 import { defaultThreads } from '../pipeline/score-files.js';
@@ -22,7 +23,7 @@ interface SlideOpts {
   mpp?: number;
   threads: number;
   force?: boolean;
-  backend: 'auto' | 'sharp' | 'openslide';
+  backend: 'auto' | 'sharp' | 'dicom' | 'openslide';
   thumbnail: number;
   kernel?: string;
   geojsonCells?: boolean;
@@ -31,7 +32,7 @@ interface SlideOpts {
 export function slideCommand(): Command {
   return new Command('slide')
     .description('Whole-slide focus QC: tissue detection, focus scores of every tissue crop, heat map, QuPath GeoJSON, summary.csv')
-    .argument('<inputs...>', 'slides (SVS, TIFF, NDPI, MRXS, ... ), folders (searched recursively) or glob patterns')
+    .argument('<inputs...>', 'slides (SVS, TIFF, NDPI, DICOM, MRXS, ... ), folders (searched recursively; a folder of one DICOM series is one slide) or glob patterns')
     .requiredOption('-o, --output <dir>', 'output folder (per slide: .focus.json, .tiles.csv, .geojson, .heatmap.png, .mask.png; plus summary.csv, errors.txt)')
     .option('-w, --weights <file>', 'model (default: the built-in 1-kernel z-level model)')
     .option('--threshold <score>', 'tile score above which a tile is out of focus (default 3 for z-level models; required for relative models)', numberOption('threshold', -1e6, 1e6))
@@ -40,7 +41,7 @@ export function slideCommand(): Command {
     .option('--mpp <um>', 'score at this resolution (µm/px) instead of level 0', numberOption('mpp', 0.01, 100))
     .option('-t, --threads <n>', 'compute threads', intOption('threads', 1, 256), defaultThreads())
     .option('--force', 'rescore slides whose outputs already exist')
-    .option('--backend <name>', 'slide reader: auto, sharp, openslide', choiceOption('backend', ['auto', 'sharp', 'openslide'] as const), 'auto')
+    .option('--backend <name>', 'slide reader: auto, sharp, dicom, openslide', choiceOption('backend', ['auto', 'sharp', 'dicom', 'openslide'] as const), 'auto')
     .option('--thumbnail <px>', 'longer side of the thumbnail for tissue detection and heat maps', intOption('thumbnail', 64, 16384), 1024)
     .option('--kernel <name>', 'conv kernel backend (wasm-simd, reference)')
     .option('--geojson-cells', 'GeoJSON of non-overlapping map cells (areas add up in QuPath) instead of the overlapping crop squares')
@@ -55,7 +56,8 @@ async function runSlide(inputs: string[], opts: SlideOpts): Promise<number> {
   if (threshold === null) {
     throw new Error(`${path}: relative-scale model (PLCC-trained) has no absolute blur level; pass --threshold <score>`);
   }
-  const { files, errors } = await expandInputs(inputs, SLIDE_EXTENSIONS);
+  // A folder holding one DICOM series (an instance per pyramid level) is one slide.
+  const { files, errors } = await expandInputs(inputs, SLIDE_EXTENSIONS, { slideFolder: (dir) => dicomSeriesFiles(dir)?.files ?? null });
   for (const e of errors) process.stderr.write(`focuslite: ${e}\n`);
   if (files.length === 0) {
     process.stderr.write('focuslite: no slides to process\n');

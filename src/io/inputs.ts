@@ -11,12 +11,23 @@ export interface ExpandedInputs {
   errors: string[];
 }
 
-function listFolder(dir: string, extensions: readonly string[]): string[] {
-  const out: string[] = [];
+export interface ExpandOptions {
+  /**
+   * A folder that is itself one input (a DICOM series: one file per pyramid level): returns the
+   * files it consists of, which are then not listed on their own; null for ordinary folders.
+   */
+  slideFolder?: (dir: string) => readonly string[] | null;
+}
+
+function listFolder(dir: string, extensions: readonly string[], options: ExpandOptions): string[] {
+  const unit = options.slideFolder?.(dir) ?? null;
+  const consumed = new Set(unit ?? []);
+  const out: string[] = unit ? [dir] : [];
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     if (entry.name.startsWith('.')) continue;
     const full = join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...listFolder(full, extensions));
+    if (consumed.has(full)) continue;
+    if (entry.isDirectory()) out.push(...listFolder(full, extensions, options));
     else if (extensions.includes(extname(entry.name).toLowerCase())) out.push(full);
   }
   return out.sort();
@@ -26,7 +37,7 @@ function listFolder(dir: string, extensions: readonly string[]): string[] {
  * Files are taken as given (whatever their extension), folders are searched recursively for
  * files with the given extensions, glob patterns are expanded. Duplicates are dropped, order kept.
  */
-export async function expandInputs(inputs: readonly string[], extensions: readonly string[] = IMAGE_EXTENSIONS): Promise<ExpandedInputs> {
+export async function expandInputs(inputs: readonly string[], extensions: readonly string[] = IMAGE_EXTENSIONS, options: ExpandOptions = {}): Promise<ExpandedInputs> {
   const files: string[] = [];
   const errors: string[] = [];
   for (const input of inputs) {
@@ -38,7 +49,7 @@ export async function expandInputs(inputs: readonly string[], extensions: readon
     }
     if (stat?.isFile()) files.push(input);
     else if (stat?.isDirectory()) {
-      const found = listFolder(input, extensions);
+      const found = listFolder(input, extensions, options);
       if (found.length === 0) errors.push(`${input}: folder holds no ${extensions.join('/')} files`);
       files.push(...found);
     } else if (isDynamicPattern(input)) {

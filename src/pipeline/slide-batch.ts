@@ -11,6 +11,7 @@ import { openSlide } from '../io/slide/index.js';
 import type { SlideReader } from '../io/slide/types.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import type { ComputeEngine } from './compute-engine.js';
+import { slideMetadataReport } from './slide-metadata.js';
 import { scoreSlide, type SlideScore, type SlideScoreOptions } from './slide-score.js';
 import { blurShare, mapsInfo, renderHeatmap, renderMask, summaryStats, tilesCsv, tilesGeoJsonChunks } from './slide-outputs.js';
 
@@ -21,7 +22,7 @@ export interface SlideQcOptions extends Omit<SlideScoreOptions, 'onProgress'> {
   /** a slide fails QC when more than this share of its scored tissue area is out of focus */
   maxBlurShare: number;
   force?: boolean;
-  backend?: 'auto' | 'sharp' | 'openslide';
+  backend?: 'auto' | 'sharp' | 'dicom' | 'openslide';
   /** recorded in outputs: where the model came from */
   modelLabel: string;
   /** GeoJSON of the non-overlapping map cells instead of the (overlapping) crop squares */
@@ -74,7 +75,8 @@ export function slideReport(result: SlideScore, reader: SlideReader, model: Focu
   const { info } = reader;
   const scores = result.tiles.map((t) => t.score);
   const stats = scores.length > 0 ? summaryStats(scores) : null;
-  const mpp = info.mpp?.x ?? null;
+  // Geometric mean of x and y, so areas stay right where pixels are not square.
+  const mpp = info.mpp ? Math.sqrt(info.mpp.x * info.mpp.y) : null;
   const share = blurShare(result.tiles, opts.threshold, { mpp: mpp ?? undefined });
   let maskPixels = 0;
   for (const v of result.tissueMask) maskPixels += v ? 1 : 0;
@@ -91,6 +93,7 @@ export function slideReport(result: SlideScore, reader: SlideReader, model: Focu
     levels: info.levels.map((l) => ({ width: l.width, height: l.height, downsample: l.downsample })),
     mpp: info.mpp,
     objectivePower: info.objectivePower,
+    ...slideMetadataReport(info),
     scoring: {
       level: result.level,
       resolutionFactor: result.grid.factor,

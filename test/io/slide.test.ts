@@ -179,9 +179,9 @@ test('kidney-48-5.tif: OpenSlide (tiled TIFFs only) refuses clearly', withOpenSl
   await assert.rejects(openSlide(KIDNEY, { backend: 'openslide' }), /kidney-48-5\.tif: OpenSlide [\d.]+ cannot read this TIFF file \(it reads tiled TIFFs only\)$/);
 });
 
-test('small_dicom.dcm: a clear "not supported yet" error from every backend', shared, async () => {
-  await assert.rejects(openSlide(DICOM), /small_dicom\.dcm: DICOM whole-slide images are not supported yet/);
-  await assert.rejects(openSlide(DICOM, { backend: 'sharp' }), /small_dicom\.dcm: DICOM whole-slide images are not supported yet$/);
+test('small_dicom.dcm: auto picks the dicom backend; sharp and OpenSlide 3.4 refuse, naming it', shared, async () => {
+  await using(DICOM, 'auto', async (r) => assert.equal(r.info.reader, 'dicom'));
+  await assert.rejects(openSlide(DICOM, { backend: 'sharp' }), /small_dicom\.dcm: DICOM whole-slide images are read by the dicom backend \(--backend dicom or auto\), not by sharp$/);
 });
 
 test('without libopenslide: sharp still reads SVS, and OpenSlide-only slides say to install it', shared, () => {
@@ -374,7 +374,7 @@ test('bad arguments and closed readers fail with clear messages', async () => {
   await assert.rejects(r.thumbnail(0), /for maxSize but received 0$/);
   await r.close();
   await assert.rejects(r.readRegion(0, 0, 0, 10, 10), /pyramid\.tiff: slide reader is closed$/);
-  await assert.rejects(openSlide(PYRAMID, { backend: 'gdal' }), /^Error: Expected one of auto, sharp, openslide for backend but received gdal$/);
+  await assert.rejects(openSlide(PYRAMID, { backend: 'gdal' }), /^Error: Expected one of auto, sharp, dicom, openslide for backend but received gdal$/);
 });
 
 test('missing, empty, unknown and corrupt files fail with one line naming the file', async () => {
@@ -386,7 +386,7 @@ test('missing, empty, unknown and corrupt files fail with one line naming the fi
   const junk = join(tmp, 'junk.svs');
   writeFileSync(junk, 'this is not a slide, just some text\n'.repeat(20));
   await assert.rejects(openSlide(junk), (e: Error) => e.message === `${junk}: not a recognised slide or image format`);
-  await assert.rejects(openSlide(tmp), (e: Error) => e.message === `${tmp}: is a directory, not a slide file`);
+  await assert.rejects(openSlide(tmp), (e: Error) => e.message === `${tmp}: is a directory, not a slide file (nor a folder of DICOM whole-slide instances of one series)`);
   const truncated = join(tmp, 'truncated.tif');
   const whole = tinyTiff([{ width: 40, height: 30 }, { width: 20, height: 15 }]);
   writeFileSync(truncated, whole.subarray(0, whole.length - 30));

@@ -1,11 +1,13 @@
 /**
  * openSlide(): one entry point over pluggable backends. Each backend says whether it can read a
  * probed file; 'auto' takes the first that can, in registration order (sharp first: no native
- * dependency beyond sharp itself, then OpenSlide for the vendor formats). When nothing can, the
+ * dependency beyond sharp itself; then the TypeScript DICOM reader; then OpenSlide for the
+ * vendor formats). When nothing can, the
  * error says what would (usually: install OpenSlide).
  */
+import { openDicomSlide } from './dicom-reader.js';
 import { openOpenSlide } from './openslide-reader.js';
-import { openSlideLib, openSlideUnavailableReason, openSlideVersion } from './openslide-lib.js';
+import { openSlideLib, openSlideUnavailableReason } from './openslide-lib.js';
 import { formatLabel, probeSlide, type SlideProbe } from './probe.js';
 import { openSharpSlide, sharpSupport, type BackendSupport } from './sharp-reader.js';
 import type { SlideReader } from './types.js';
@@ -40,6 +42,16 @@ registerSlideBackend({
 });
 
 registerSlideBackend({
+  name: 'dicom',
+  available: () => ({ ok: true }),
+  supports(probe) {
+    if (probe.container === 'dicom') return { ok: true };
+    return { ok: false, reason: `the dicom backend reads DICOM whole-slide images only, not ${formatLabel(probe.format)} files`, needsOpenSlide: false };
+  },
+  open: openDicomSlide,
+});
+
+registerSlideBackend({
   name: 'openslide',
   available() {
     const reason = openSlideUnavailableReason();
@@ -50,7 +62,7 @@ registerSlideBackend({
     const lib = openSlideLib();
     if (lib.detectVendor(probe.path) !== null) return { ok: true };
     if (probe.container === 'dicom') {
-      return { ok: false, reason: `DICOM whole-slide images are not supported yet (OpenSlide ${lib.version} reads no DICOM; OpenSlide >= 4 does)`, needsOpenSlide: false };
+      return { ok: false, reason: `OpenSlide ${lib.version} reads no DICOM (OpenSlide >= 4 does); the dicom backend reads it (--backend dicom or auto)`, needsOpenSlide: false };
     }
     const why = probe.container === 'tiff' && probe.layout?.levels[0]?.dir.tileWidth === null ? ' (it reads tiled TIFFs only)' : '';
     return { ok: false, reason: `OpenSlide ${lib.version} cannot read this ${formatLabel(probe.format)} file${why}`, needsOpenSlide: false };
@@ -59,7 +71,7 @@ registerSlideBackend({
 });
 
 export interface OpenSlideOptions {
-  /** 'auto' (default) or a registered backend name: 'sharp' | 'openslide'. */
+  /** 'auto' (default) or a registered backend name: 'sharp' | 'dicom' | 'openslide'. */
   readonly backend?: string;
 }
 
@@ -93,10 +105,6 @@ export async function openSlide(path: string, options: OpenSlideOptions = {}): P
 function autoFailure(probe: SlideProbe, refusals: BackendSupport[]): string {
   const reasons = refusals.flatMap((r) => (r.ok ? [] : [r]));
   const openslideMissing = openSlideUnavailableReason() !== null;
-  if (probe.container === 'dicom') {
-    const have = openSlideVersion() ? `OpenSlide ${openSlideLib().version} is installed` : 'OpenSlide is not installed';
-    return `DICOM whole-slide images are not supported yet (needs OpenSlide >= 4; ${have})`;
-  }
   if (probe.container === 'unknown') return 'not a recognised slide or image format';
   const needs = reasons.find((r) => r.needsOpenSlide)?.needsOpenSlide;
   if (needs && openslideMissing) return `${needs} need OpenSlide, which is not installed (apt-get install libopenslide0)`;

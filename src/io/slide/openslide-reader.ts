@@ -7,6 +7,7 @@ import type { RgbImage } from '../../core/image.js';
 import { readClipped, validateRegion } from './region.js';
 import { slideThumbnail } from './thumbnail.js';
 import { openSlideLib, type OpenSlideHandle, type OpenSlideLib } from './openslide-lib.js';
+import { slideMetadata } from './metadata.js';
 import type { SlideInfo, SlideLevel, SlideReader } from './types.js';
 
 export { isOpenSlideAvailable, openSlideUnavailableReason, openSlideVersion } from './openslide-lib.js';
@@ -159,15 +160,19 @@ export async function openOpenSlide(path: string): Promise<SlideReader> {
   }
   const mx = positive(properties['openslide.mpp-x']);
   const my = positive(properties['openslide.mpp-y']);
+  const format = formatOf(properties['openslide.vendor'] ?? null, path);
+  const mpp = mx !== null && my !== null ? { x: mx, y: my } : null;
+  const objectivePower = positive(properties['openslide.objective-power']);
   const info: SlideInfo = {
     path,
     reader: 'openslide',
-    format: formatOf(properties['openslide.vendor'] ?? null, path),
+    format,
     levels,
-    mpp: mx !== null && my !== null ? { x: mx, y: my } : null,
-    objectivePower: positive(properties['openslide.objective-power']),
+    mpp,
+    objectivePower,
     associatedImages: lib.associatedNames(osr),
     properties,
+    metadata: slideMetadata({ format, properties, mpp, objectivePower }),
   };
   return new OpenSlideReader(info, lib, osr);
 }

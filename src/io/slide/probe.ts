@@ -4,6 +4,7 @@
  * file is sniffed once and errors can name the format.
  */
 import { extname } from 'node:path';
+import { dicomSeriesFiles } from './dicom-series.js';
 import { openFileSource } from './source.js';
 import { isTiffHeader, readTiffStructure, type TiffStructure } from './tiff-tags.js';
 import { tiffLayout, type TiffLayout } from './tiff-layout.js';
@@ -19,6 +20,8 @@ export interface SlideProbe {
   readonly format: string;
   readonly tiff: TiffStructure | null;
   readonly layout: TiffLayout | null;
+  /** A DICOM series given as a folder: its instance files (the folder is `path`). */
+  readonly dicomFiles?: readonly string[];
 }
 
 const LABELS: Record<string, string> = {
@@ -96,6 +99,12 @@ export async function probeSlide(path: string): Promise<SlideProbe> {
     src = await openFileSource(path);
   } catch (err) {
     const problem = ioProblem(err);
+    if (problem === 'is a directory, not a slide file') {
+      // A folder is a slide when it holds one DICOM whole-slide series (an instance per level).
+      const series = dicomSeriesFiles(path);
+      if (series) return { path, size: 0, container: 'dicom', format: 'dicom', tiff: null, layout: null, dicomFiles: series.files };
+      throw new Error(`${path}: is a directory, not a slide file (nor a folder of DICOM whole-slide instances of one series)`);
+    }
     if (problem) throw new Error(`${path}: ${problem}`);
     throw err;
   }

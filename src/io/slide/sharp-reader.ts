@@ -12,6 +12,7 @@ import { readClipped, validateRegion } from './region.js';
 import { slideThumbnail } from './thumbnail.js';
 import type { TiffDirectory } from './tiff-tags.js';
 import { MAX_PLAUSIBLE_MPP, compressionName, isJpeg2000 } from './tiff-layout.js';
+import { slideMetadata } from './metadata.js';
 import type { SlideInfo, SlideLevel, SlideReader } from './types.js';
 
 /** TIFF compressions the libtiff inside sharp's prebuilt libvips decodes (no JPEG 2000, no zstd). */
@@ -35,7 +36,7 @@ export function sharpSupport(probe: SlideProbe): BackendSupport {
   if (SHARP_IMAGE_CONTAINERS.has(probe.container)) return { ok: true };
   const label = formatLabel(probe.format);
   if (probe.container === 'dicom') {
-    return { ok: false, reason: 'DICOM whole-slide images are not supported yet', needsOpenSlide: false };
+    return { ok: false, reason: 'DICOM whole-slide images are read by the dicom backend (--backend dicom or auto), not by sharp', needsOpenSlide: false };
   }
   if (probe.container === 'unknown') {
     return { ok: false, reason: 'not a recognised slide or image format', needsOpenSlide: false };
@@ -201,6 +202,7 @@ export async function openSharpSlide(probe: SlideProbe): Promise<SlideReader> {
       objectivePower: layout.objectivePower,
       associatedImages: [...layout.associated.keys()],
       properties: layout.properties,
+      metadata: slideMetadata({ format: probe.format, properties: layout.properties, mpp: layout.mpp, objectivePower: layout.objectivePower }),
     };
     const assoc = new Map([...layout.associated].map(([name, d]) => [name, refOf(d)] as const));
     return new SharpSlideReader(info, layout.levels.map((l) => refOf(l.dir)), assoc);
@@ -215,13 +217,15 @@ export async function openSharpSlide(probe: SlideProbe): Promise<SlideReader> {
   const { width, height } = meta;
   if (!width || !height) throw new Error(`${probe.path}: ${formatLabel(probe.format)} without an image size`);
   const mpp = meta.density ? 25400 / meta.density : null;
+  const plausible = mpp !== null && mpp <= MAX_PLAUSIBLE_MPP ? { x: mpp, y: mpp } : null;
   const info: SlideInfo = {
     ...base,
     levels: [{ width, height, downsample: 1 }],
-    mpp: mpp !== null && mpp <= MAX_PLAUSIBLE_MPP ? { x: mpp, y: mpp } : null,
+    mpp: plausible,
     objectivePower: null,
     associatedImages: [],
     properties: {},
+    metadata: slideMetadata({ format: probe.format, properties: {}, mpp: plausible, objectivePower: null }),
   };
   return new SharpSlideReader(info, [{ page: 0, subIfd: null, whole: width * height <= MAX_CACHED_PIXELS }], new Map());
 }

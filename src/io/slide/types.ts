@@ -3,6 +3,9 @@
  * sees these types, so a backend can be swapped without touching it.
  */
 import type { RgbImage } from '../../core/image.js';
+import type { SlideMetadata } from './metadata.js';
+
+export type { SlideMetadata } from './metadata.js';
 
 export interface SlideLevel {
   /** Size of this level in its own pixels. */
@@ -17,7 +20,7 @@ export interface SlideLevel {
 
 export interface SlideInfo {
   readonly path: string;
-  /** Backend that reads the slide: 'sharp' | 'openslide'. */
+  /** Backend that reads the slide: 'sharp' | 'openslide' | 'dicom'. */
   readonly reader: string;
   /** 'aperio-svs', 'generic-tiff', 'ome-tiff', 'ndpi', 'png', 'jpeg', 'webp', 'mirax', ... */
   readonly format: string;
@@ -30,6 +33,13 @@ export interface SlideInfo {
   readonly associatedImages: readonly string[];
   /** Vendor metadata as flat key/value strings (OpenSlide-style names such as 'aperio.MPP'). */
   readonly properties: Readonly<Record<string, string>>;
+  /**
+   * Scan date, scanner, objective, MPP and its source (metadata.ts derives it from the
+   * properties). The built-in readers always set it; slideMetadata(info) computes it otherwise.
+   */
+  readonly metadata?: SlideMetadata;
+  /** What a report should say about how the slide was read (inferred layouts, MPP caveats). */
+  readonly warnings?: readonly string[];
 }
 
 export interface SlideReader {
