@@ -11,13 +11,16 @@ import { DicomFormatError, describeInstance, readDicomHeader, type DicomInstance
 import { FrameTable, decodeFrame } from './dicom-frames.js';
 import { slideMetadata } from './metadata.js';
 import type { SlideProbe } from './probe.js';
-import { MAX_REGION_PIXELS, readClipped, validateRegion, whiteImage } from './region.js';
+import { MAX_REGION_PIXELS, pasteInto, readClipped, thumbnailLevel, thumbnailSize, validateRegion, whiteImage } from './region.js';
 import { openFileSource, type ByteSource } from './source.js';
-import { slideThumbnail } from './thumbnail.js';
+import { resizeRgb, slideThumbnail } from './thumbnail.js';
 import type { SlideInfo, SlideLevel, SlideReader } from './types.js';
 
 /** Decoded frames kept for reuse (neighbouring region reads share edge tiles). */
 const CACHE_BYTES = 96 << 20;
+/** Thumbnails read a level whole up to this size (192 MiB of RGB), else in bands of about BAND_PIXELS. */
+const WHOLE_LEVEL_PIXELS = 1 << 26;
+const BAND_PIXELS = 1 << 24;
 
 interface Part {
   readonly inst: DicomInstance;
@@ -310,8 +313,27 @@ export class DicomSlideReader implements SlideReader {
     return this.compose(img, 0, 0, img.width, img.height, `associated image '${name}'`);
   }
 
-  thumbnail(maxSize: number): Promise<RgbImage> {
-    return slideThumbnail(this, maxSize);
+  /**
+   * As the other backends do (the smallest big-enough level, resized), except when that level is
+   * too large to hold at once (a file without a pyramid): then it is read in bands of tile rows,
+   * each shrunk into its rows of the thumbnail, so memory stays bounded by one band.
+   */
+  async thumbnail(maxSize: number): Promise<RgbImage> {
+    const base = this.info.levels[0]!;
+    const size = thumbnailSize(base.width, base.height, maxSize);
+    const level = thumbnailLevel(this.info.levels, size.width, size.height);
+    const img = this.levels[level]!;
+    if (img.width * img.height <= WHOLE_LEVEL_PIXELS) return slideThumbnail(this, maxSize);
+    const out = whiteImage(size.width, size.height);
+    const band = Math.max(1, Math.floor(BAND_PIXELS / (img.width * img.tileHeight))) * img.tileHeight;
+    for (let y0 = 0; y0 < img.height; y0 += band) {
+      const y1 = Math.min(img.height, y0 + band);
+      const o0 = Math.round((y0 * size.height) / img.height), o1 = Math.round((y1 * size.height) / img.height);
+      if (o1 <= o0) continue;
+      const strip = await this.readRegion(level, 0, y0, img.width, y1 - y0);
+      pasteInto(out, await resizeRgb(strip, size.width, o1 - o0), 0, o0);
+    }
+    return out;
   }
 
   async close(): Promise<void> {

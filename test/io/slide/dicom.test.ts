@@ -312,6 +312,30 @@ test('JPEG 2000 lossless frames (OpenJPEG WebAssembly): pixel-identical to the s
   }
 });
 
+test('thumbnail of a level too large to hold at once (no pyramid): read in bands, each block lands in place', async () => {
+  const t = 512, across = 17, down = 17; // 8704 x 8704 > 2^26 pixels: the banded path
+  const colour = (i: number) => [(i * 37) % 200 + 30, (i * 71) % 200 + 30, (i * 113) % 200 + 30];
+  const frames = await Promise.all(Array.from({ length: across * down }, async (_, i) => {
+    const [r, g, b] = colour(i);
+    return new Uint8Array(await sharp({ create: { width: t, height: t, channels: 3, background: { r: r!, g: g!, b: b! } } }).jpeg({ quality: 95 }).toBuffer());
+  }));
+  const path = save(writeWsi({ totalWidth: across * t, totalHeight: down * t, tileWidth: t, tileHeight: t, frames, transferSyntax: TS.jpegBaseline }));
+  const r = await openDicom(path);
+  try {
+    const thumb = await r.thumbnail(272);
+    assert.deepEqual([thumb.width, thumb.height], [272, 272]);
+    for (let i = 0; i < across * down; i++) {
+      const x = (i % across) * 16 + 8, y = Math.floor(i / across) * 16 + 8;
+      const o = (y * 272 + x) * 3;
+      const want = colour(i);
+      for (let c = 0; c < 3; c++) assert.ok(Math.abs(thumb.data[o + c]! - want[c]!) <= 3, `block ${i} channel ${c}: ${thumb.data[o + c]} vs ${want[c]}`);
+    }
+    assert.equal(r.stats.framesDecoded, across * down);
+  } finally {
+    await r.close();
+  }
+});
+
 // ---------------------------------------------------------------- truncated and corrupt files
 
 const jpegSpec: WsiInstance = { totalWidth: JW, totalHeight: JH, tileWidth: JT, tileHeight: JT, frames: jpegFrames, transferSyntax: TS.jpegBaseline };
