@@ -1,6 +1,6 @@
 /**
- * A tiny uncompressed TIFF writer for tests: RGB 8-bit pages in one strip each, with optional
- * ImageDescription, NewSubfileType, resolution tags and SubIFDs. Lets tests build the layouts
+ * A tiny uncompressed TIFF writer for tests: RGB 8-bit pages in one strip each (or in square
+ * tiles), with optional ImageDescription, Software, NewSubfileType, resolution tags and SubIFDs. Lets tests build the layouts
  * of vendor files (OME-TIFF, Aperio-like descriptions, SubIFD pyramids) without real slides.
  */
 export interface TinyPage {
@@ -13,6 +13,25 @@ export interface TinyPage {
   /** Pixels per centimetre on both axes. */
   pixelsPerCm?: number;
   subIfds?: TinyPage[];
+  /** Write the page as uncompressed tile x tile tiles (edge tiles padded with black) instead of a strip. */
+  tile?: number;
+  software?: string;
+}
+
+/** The tiles of an RGB image, row-major, each tile x tile, padded with black. */
+function tilesOf(rgb: Uint8Array, width: number, height: number, tile: number): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (let ty = 0; ty < height; ty += tile) {
+    for (let tx = 0; tx < width; tx += tile) {
+      const t = new Uint8Array(tile * tile * 3);
+      for (let y = 0; y < tile && ty + y < height; y++) {
+        const w = Math.min(tile, width - tx);
+        t.set(rgb.subarray(((ty + y) * width + tx) * 3, ((ty + y) * width + tx + w) * 3), y * tile * 3);
+      }
+      out.push(t);
+    }
+  }
+  return out;
 }
 
 export function patternRgb(width: number, height: number, seed = 0): Uint8Array {
@@ -57,17 +76,31 @@ type Field = [tag: number, type: number, values: number[] | string];
 function writeImage(w: Writer, page: TinyPage): { ifd: number; nextAt: number } {
   const subOffsets = (page.subIfds ?? []).map((s) => writeImage(w, s).ifd);
   const rgb = page.rgb ?? patternRgb(page.width, page.height);
-  const dataAt = w.pos;
-  w.raw(rgb);
   const fields: Field[] = [];
+  if (page.tile) {
+    const offsets: number[] = [], counts: number[] = [];
+    for (const t of tilesOf(rgb, page.width, page.height, page.tile)) {
+      offsets.push(w.pos);
+      counts.push(t.length);
+      w.raw(t);
+    }
+    fields.push([322, 4, [page.tile]], [323, 4, [page.tile]], [324, 4, offsets], [325, 4, counts]);
+  } else {
+    const dataAt = w.pos;
+    w.raw(rgb);
+    fields.push([273, 4, [dataAt]], [278, 4, [page.height]], [279, 4, [rgb.length]]);
+  }
   if (page.subfileType) fields.push([254, 4, [page.subfileType]]);
   fields.push([256, 4, [page.width]], [257, 4, [page.height]], [258, 3, [8, 8, 8]], [259, 3, [1]], [262, 3, [2]]);
   if (page.description !== undefined) fields.push([270, 2, page.description]);
-  fields.push([273, 4, [dataAt]], [277, 3, [3]], [278, 4, [page.height]], [279, 4, [rgb.length]]);
+  if (page.software !== undefined) fields.push([305, 2, page.software]);
+  fields.push([277, 3, [3]]);
   if (page.pixelsPerCm) fields.push([282, 5, [page.pixelsPerCm, 1]], [283, 5, [page.pixelsPerCm, 1]]);
   fields.push([284, 3, [1]]);
   if (page.pixelsPerCm) fields.push([296, 3, [3]]);
   if (subOffsets.length) fields.push([330, 4, subOffsets]);
+  // IFD entries must be in ascending tag order.
+  fields.sort((a, b) => a[0] - b[0]);
 
   // Out-of-line values first, so the IFD can point at them.
   const size: Record<number, number> = { 2: 1, 3: 2, 4: 4, 5: 4 };

@@ -1,0 +1,117 @@
+/**
+ * Vendor formats read through OpenSlide, on files the tests build from OpenSlide's documented
+ * detection rules (no vendor tools or sample files are available here): a Philips TIFF (tiled
+ * pyramid, Software "Philips...", DPUfsImport XML with pixel spacings, device and date, a Label
+ * page) and a Leica SCN (tiled pyramid placed inside a larger collection by Leica's scn XML,
+ * brightfield, objective, macro image).
+ * Skipped where libopenslide is not installed; CI installs it.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { isOpenSlideAvailable, openSlide, openSlideUnavailableReason } from '../../../src/io/slide/index.js';
+import { testImage } from './tiny-dicom.js';
+import { tinyTiff } from './tiny-tiff.js';
+
+const withOpenSlide = { skip: isOpenSlideAvailable() ? false : `OpenSlide not available (${openSlideUnavailableReason()})` };
+
+const attr = (name: string, value: string) => `<Attribute Name="${name}" Group="0x0000" Element="0x0000" PMSVR="IString">${value}</Attribute>`;
+const spacing = (mm: number) => attr('DICOM_PIXEL_SPACING', `"${mm}" "${mm}"`);
+const XML = '<?xml version="1.0" encoding="UTF-8" ?><DataObject ObjectType="DPUfsImport">'
+  + attr('DICOM_MANUFACTURER', 'PHILIPS')
+  + attr('DICOM_MANUFACTURERS_MODEL_NAME', 'UFS Scanner')
+  + attr('DICOM_DEVICE_SERIAL_NUMBER', 'FMT0042')
+  + attr('DICOM_SOFTWARE_VERSIONS', '"1.8.6614"')
+  + attr('DICOM_ACQUISITION_DATETIME', '20200304101112.000000')
+  + '<Attribute Name="PIM_DP_SCANNED_IMAGES" Group="0x301D" Element="0x1003" PMSVR="IDataObjectArray"><Array>'
+  + '<DataObject ObjectType="DPScannedImage">' + attr('PIM_DP_IMAGE_TYPE', 'WSI') + spacing(0.00025)
+  + '<Attribute Name="PIIM_PIXEL_DATA_REPRESENTATION_SEQUENCE" Group="0x1001" Element="0x8B03" PMSVR="IDataObjectArray"><Array>'
+  + `<DataObject ObjectType="PixelDataRepresentation">${spacing(0.00025)}</DataObject>`
+  + `<DataObject ObjectType="PixelDataRepresentation">${spacing(0.0005)}</DataObject>`
+  + '</Array></Attribute></DataObject>'
+  + '<DataObject ObjectType="DPScannedImage">' + attr('PIM_DP_IMAGE_TYPE', 'LABELIMAGE') + '</DataObject>'
+  + '</Array></Attribute></DataObject>';
+
+test('Philips TIFF (generated): OpenSlide reads its two levels, MPP, label and device metadata; sharp refuses naming OpenSlide', withOpenSlide, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'focuslite-philips-'));
+  try {
+    const l0 = testImage(512, 384, 3), l1 = testImage(256, 192, 4), label = testImage(120, 80, 5);
+    const path = join(dir, 'philips.tiff');
+    writeFileSync(path, tinyTiff([
+      { width: 512, height: 384, rgb: l0, tile: 128, software: 'Philips DP v1.0', description: XML },
+      { width: 256, height: 192, rgb: l1, tile: 128, subfileType: 1 },
+      { width: 120, height: 80, rgb: label, description: 'Label' },
+    ]));
+    const r = await openSlide(path);
+    try {
+      assert.deepEqual([r.info.reader, r.info.format], ['openslide', 'philips-tiff']);
+      assert.deepEqual(r.info.levels.map((l) => [l.width, l.height, l.downsample]), [[512, 384, 1], [256, 192, 2]]);
+      assert.deepEqual(r.info.mpp, { x: 0.25, y: 0.25 });
+      assert.ok(r.info.associatedImages.includes('label'));
+      const m = r.info.metadata!;
+      assert.deepEqual(
+        [m.scanDate, m.scanDateSource, m.scannerVendor, m.scannerModel, m.scannerSerial, m.mppSource],
+        ['2020-03-04T10:11:12', 'philips.DICOM_ACQUISITION_DATETIME', 'PHILIPS', 'UFS Scanner', 'FMT0042', 'openslide.mpp-x/y (philips)'],
+      );
+      // Uncompressed tiles: OpenSlide hands back the stored pixels.
+      const same = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((v, i) => v === b[i]);
+      assert.ok(same((await r.readRegion(0, 0, 0, 512, 384)).data, l0), 'level 0');
+      assert.ok(same((await r.readRegion(1, 0, 0, 256, 192)).data, l1), 'level 1');
+      assert.ok(same((await r.readAssociated('label')).data, label), 'label');
+    } finally {
+      await r.close();
+    }
+    await assert.rejects(openSlide(path, { backend: 'sharp' }), /philips\.tiff: Philips TIFF slides need OpenSlide; the sharp backend cannot read them/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('Leica SCN (generated): OpenSlide places the main image in its collection, reads MPP, objective, macro and device', withOpenSlide, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'focuslite-scn-'));
+  try {
+    const l0 = testImage(512, 384, 6), l1 = testImage(256, 192, 7), macro = testImage(160, 120, 8);
+    // Collection 400 x 300 µm; the main image (500 nm/px) sits at (100 µm, 100 µm) = pixel (200, 200).
+    const xml = '<?xml version="1.0" encoding="UTF-8"?><scn xmlns="http://www.leica-microsystems.com/scn/2010/10/01">'
+      + '<collection name="test" sizeX="400000" sizeY="300000"><barcode>QkMtMTIz</barcode>'
+      + '<image name="macro"><creationDate>2013-01-02T03:04:05.00Z</creationDate><device model="Leica SCN400;Leica SCN" version="1.5"/>'
+      + '<pixels sizeX="160" sizeY="120"><dimension sizeX="160" sizeY="120" r="0" ifd="2"/></pixels>'
+      + '<view sizeX="400000" sizeY="300000" offsetX="0" offsetY="0" spacingZ="0"/>'
+      + '<scanSettings><objectiveSettings><objective>1</objective></objectiveSettings><illuminationSettings><illuminationSource>brightfield</illuminationSource></illuminationSettings></scanSettings></image>'
+      + '<image name="main"><creationDate>2013-01-02T03:04:05.00Z</creationDate><device model="Leica SCN400;Leica SCN" version="1.5"/>'
+      + '<pixels sizeX="512" sizeY="384"><dimension sizeX="512" sizeY="384" r="0" ifd="0"/><dimension sizeX="256" sizeY="192" r="1" ifd="1"/></pixels>'
+      + '<view sizeX="256000" sizeY="192000" offsetX="100000" offsetY="100000" spacingZ="0"/>'
+      + '<scanSettings><objectiveSettings><objective>20</objective></objectiveSettings><illuminationSettings><numericalAperture>0.4</numericalAperture><illuminationSource>brightfield</illuminationSource></illuminationSettings></scanSettings></image>'
+      + '</collection></scn>';
+    const path = join(dir, 'leica.scn');
+    writeFileSync(path, tinyTiff([
+      { width: 512, height: 384, rgb: l0, tile: 128, description: xml, pixelsPerCm: 20000 },
+      { width: 256, height: 192, rgb: l1, tile: 128, subfileType: 1 },
+      { width: 160, height: 120, rgb: macro },
+    ]));
+    const r = await openSlide(path);
+    try {
+      assert.deepEqual([r.info.reader, r.info.format], ['openslide', 'leica-scn']);
+      assert.deepEqual(r.info.levels.map((l) => [l.width, l.height, l.downsample]), [[800, 600, 1], [400, 300, 2]]);
+      assert.deepEqual(r.info.mpp, { x: 0.5, y: 0.5 });
+      assert.equal(r.info.objectivePower, 20);
+      assert.deepEqual(r.info.associatedImages, ['macro']);
+      const m = r.info.metadata!;
+      assert.deepEqual(
+        [m.scanDate, m.scanDateSource, m.scannerVendor, m.scannerModel, m.objectivePower, m.mppSource],
+        ['2013-01-02T03:04:05', 'leica.creation-date', 'Leica', 'Leica SCN400;Leica SCN', 20, 'openslide.mpp-x/y (leica)'],
+      );
+      const same = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((v, i) => v === b[i]);
+      assert.ok(same((await r.readRegion(0, 200, 200, 512, 384)).data, l0), 'level 0 main image at (200, 200)');
+      assert.ok(same((await r.readRegion(1, 100, 100, 256, 192)).data, l1), 'level 1 main image at (100, 100)');
+      assert.deepEqual([...(await r.readRegion(0, 0, 0, 4, 1)).data], new Array(12).fill(255), 'outside the scanned area is white');
+      assert.ok(same((await r.readAssociated('macro')).data, macro), 'macro');
+    } finally {
+      await r.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
