@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path';
 import sharp from 'sharp';
 import { createModel } from '../src/core/model.js';
 import { openSlide } from '../src/io/slide/index.js';
-import { createComputeEngine } from '../src/pipeline/compute-engine.js';
+import { createComputeEngine } from '../src/runtime/compute-engine.js';
 import { scoreSlide } from '../src/pipeline/slide-score.js';
 
 const SIDE = Number(process.env.BENCH_SLIDE_SIZE ?? 25000);

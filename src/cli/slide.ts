@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import { expandInputs } from '../io/inputs.js';
 import { dicomSeriesFiles } from '../io/slide/index.js';
 import { resolveModel, defaultModelPath } from '../io/model-source.js';
-import { createComputeEngine } from '../pipeline/compute-engine.js';
+import { createComputeEngine } from '../runtime/compute-engine.js';
 import { defaultThreads } from '../pipeline/score-files.js';
 import { defaultThreshold, runSlideBatch, type SlideSummaryRow } from '../pipeline/slide-batch.js';
 import { choiceOption, intOption, numberOption } from './options.js';

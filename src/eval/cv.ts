@@ -39,7 +39,7 @@ import type { RgbImage } from '../core/image.js';
 import { parameterCount, type FocusLiteModel } from '../core/model.js';
 import { scoreRgbImage } from '../core/score.js';
 import { loadModel } from '../io/weights-file.js';
-import { pipelineKernel } from '../pipeline/kernel.js';
+import { pickKernel } from '../runtime/kernel.js';
 import { defaultThreads } from '../pipeline/score-files.js';
 import type { Dataset, DatasetFormat, DatasetItem } from '../train/datasets.js';
 import { splitCsvLine } from '../train/datasets.js';
@@ -252,7 +252,7 @@ export function timeModel(model: FocusLiteModel, options: { repeats?: number; ke
   const size = options.size ?? 1024;
   integer('timing repeats', repeats, 1, 1000);
   if (!timingImage || timingImage.width !== size) timingImage = timingPixels(size);
-  const kernel = pipelineKernel(options.kernel);
+  const kernel = pickKernel(options.kernel);
   scoreRgbImage(model, kernel, timingImage);
   const times: number[] = [];
   for (let r = 0; r < repeats; r++) {

@@ -7,8 +7,8 @@ import { availableParallelism } from 'node:os';
 import { decodeImage } from '../io/decode.js';
 import type { FocusLiteModel } from '../core/model.js';
 import { DEFAULT_CROP, DEFAULT_STRIDE } from '../core/model.js';
-import { transferablePixels, type ComputeResult, type ComputeTask } from './compute-task.js';
-import { createComputeEngine } from './compute-engine.js';
+import { transferablePixels, type ComputeResult, type ComputeTask } from '../runtime/compute-task.js';
+import { createComputeEngine } from '../runtime/compute-engine.js';
 
 export interface FileScore extends ComputeResult {
   file: string;

@@ -3,7 +3,7 @@ import type { RgbImage } from '../core/image.js';
 import type { FocusLiteModel } from '../core/model.js';
 import { scoreRgbImage, type ImageScore, type ScoreOptions } from '../core/score.js';
 import { decodeImage } from '../io/decode.js';
-import { pipelineKernel } from './kernel.js';
+import { pickKernel } from '../runtime/kernel.js';
 
 export interface ScoreImageOptions extends ScoreOptions {
   /** kernel backend name; default: the fastest available */
@@ -17,5 +17,5 @@ function isRgbImage(x: unknown): x is RgbImage {
 export async function scoreImage(model: FocusLiteModel, input: string | Uint8Array | RgbImage, options: ScoreImageOptions = {}): Promise<ImageScore> {
   const label = options.label ?? (typeof input === 'string' ? input : 'image');
   const image = isRgbImage(input) ? input : await decodeImage(input, label);
-  return scoreRgbImage(model, pipelineKernel(options.kernel), image, { ...options, label });
+  return scoreRgbImage(model, pickKernel(options.kernel), image, { ...options, label });
 }

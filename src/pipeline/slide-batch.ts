@@ -10,7 +10,7 @@ import { parameterCount } from '../core/model.js';
 import { openSlide } from '../io/slide/index.js';
 import type { SlideReader } from '../io/slide/types.js';
 import { writeFileAtomic } from '../io/atomic.js';
-import type { ComputeEngine } from './compute-engine.js';
+import type { ComputeEngine } from '../runtime/compute-engine.js';
 import { slideMetadataReport } from './slide-metadata.js';
 import { scoreSlide, type SlideScore, type SlideScoreOptions } from './slide-score.js';
 import { blurShare, mapsInfo, renderHeatmap, renderMask, summaryStats, tilesCsv, tilesGeoJsonChunks } from './slide-outputs.js';

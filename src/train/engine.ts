@@ -1,5 +1,5 @@
 /**
- * Crop forward passes for training and validation, in this thread or on worker threads.
+ * Crop forward passes for training and validation, on the runtime's compute engine.
  *
  * A request names crops (cached image index + origin); the crops are cut from the pixel cache
  * and stacked into one tall image (cropSize wide), which the conv kernel pools in one call. With
@@ -8,11 +8,11 @@
  */
 import type { ConvKernel, ConvWeights } from '../core/kernels/types.js';
 import type { Pooling } from '../core/model.js';
-import { WorkerPool } from '../pipeline/worker-pool.js';
 import { concatForward, forwardCrops, type CropForward } from './model-grad.js';
 import { openPixelReader, type PixelReader, type PixelStoreDescriptor } from './pixel-cache.js';
-import { trainingKernel } from './kernel.js';
 import { threads as checkThreads } from '../core/check.js';
+import { createEngine as createComputeEngine, type TaskHandler } from '../runtime/engine.js';
+import { pickKernel } from '../runtime/kernel.js';
 
 export type StoreName = 'train' | 'val';
 
@@ -41,8 +41,8 @@ export interface EngineStores {
   val?: PixelStoreDescriptor | null;
 }
 
-/** Crops stacked in a reused buffer, pooled by the kernel. Shared by the local engine and workers. */
-export class CropRunner {
+/** Crops stacked in a reused buffer, pooled by the kernel: the task handler of the calling thread and of each worker. */
+export class CropRunner implements TaskHandler<ForwardRequest, CropForward> {
   private buffer = new Uint8Array(0);
   private readonly readers: Partial<Record<StoreName, PixelReader>> = {};
 
@@ -66,6 +66,12 @@ export class CropRunner {
       ys[i] = i * size;
     }
     return forwardCrops(this.kernel, req.weights, req.pooling, { width: size, height: size * n, data }, xs, ys, size, req.wantPatches);
+  }
+
+  /** In a worker: fresh copies of the results (the kernel may return views), transferred. */
+  reply(f: CropForward): { result: CropForward; transfer: ArrayBuffer[] } {
+    const result = detachForward(f);
+    return { result, transfer: forwardTransferList(result) };
   }
 
   close(): void {
@@ -99,23 +105,19 @@ export interface EngineOptions extends EngineStores {
   kernel?: string;
 }
 
+/**
+ * The crop engine on the runtime's compute engine (the calling thread plus threads - 1 workers).
+ * A request is split into one contiguous chunk per thread and the results are concatenated in
+ * order, so the outcome does not depend on the thread count or on where a chunk ran.
+ */
 export async function createEngine(options: EngineOptions): Promise<CropEngine> {
-  const { threads } = options;
-  checkThreads(threads);
-  const kernel = trainingKernel(options.kernel);
-  if (threads === 1) {
-    const runner = new CropRunner(kernel, options);
-    return {
-      threads,
-      kernelName: kernel.name,
-      forward: async (req) => runner.run(req),
-      close: async () => runner.close(),
-    };
-  }
-  const pool = new WorkerPool(new URL('./crop-worker.js', import.meta.url), threads, {
-    train: options.train,
-    val: options.val ?? null,
-    kernel: kernel.name,
+  const threads = checkThreads(options.threads);
+  const kernel = pickKernel(options.kernel);
+  const engine = createComputeEngine<ForwardRequest, CropForward>({
+    threads,
+    inline: new CropRunner(kernel, options),
+    worker: new URL('./crop-worker.js', import.meta.url),
+    workerData: { train: options.train, val: options.val ?? null, kernel: kernel.name },
   });
   return {
     threads,
@@ -123,13 +125,13 @@ export async function createEngine(options: EngineOptions): Promise<CropEngine> 
     async forward(req) {
       const n = req.images.length;
       const parts = Math.min(threads, n);
-      if (parts <= 1) return pool.run<CropForward>(req);
+      if (parts <= 1) return engine.run(req);
       const jobs: Array<Promise<CropForward>> = [];
       for (let p = 0; p < parts; p++) {
-        jobs.push(pool.run<CropForward>(sliceRequest(req, Math.floor((p * n) / parts), Math.floor(((p + 1) * n) / parts))));
+        jobs.push(engine.run(sliceRequest(req, Math.floor((p * n) / parts), Math.floor(((p + 1) * n) / parts))));
       }
       return concatForward(await Promise.all(jobs));
     },
-    close: () => pool.close(),
+    close: () => engine.close(),
   };
 }

@@ -14,7 +14,7 @@ import { applyScaleRule, scoreCrops } from '../../src/core/score.js';
 import { resolveKernel } from '../../src/core/kernels/index.js';
 import { openSlide } from '../../src/io/slide/index.js';
 import { loadModel } from '../../src/io/weights-file.js';
-import { createComputeEngine } from '../../src/pipeline/compute-engine.js';
+import { createComputeEngine } from '../../src/runtime/compute-engine.js';
 import {
   defaultThreshold, outputPaths, runSlideBatch, slideNames, summaryCsv, type SlideQcOptions, type SlideSummaryRow,
 } from '../../src/pipeline/slide-batch.js';

@@ -1,8 +1,8 @@
 /** WorkerPool: per-task results, error replies, crashes, size validation, close(). */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { WorkerPool } from '../../src/pipeline/worker-pool.js';
-import { createComputeEngine } from '../../src/pipeline/compute-engine.js';
+import { WorkerPool } from '../../src/runtime/worker-pool.js';
+import { createComputeEngine } from '../../src/runtime/compute-engine.js';
 import { createModel } from '../../src/core/model.js';
 
 const ECHO = new URL('./fixtures/echo-worker.js', import.meta.url);
