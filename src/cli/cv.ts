@@ -8,7 +8,7 @@ import { Command } from 'commander';
 import { runCrossValidation, formatCvMarkdown, GROUP_BY, parseSplitList, type GroupBy } from '../eval/cv.js';
 import { loadEvalDataset } from '../eval/evaluate-dataset.js';
 import { defaultThreads } from '../pipeline/score-files.js';
-import type { Dataset } from '../train/datasets.js';
+import type { Dataset } from '../io/datasets/index.js';
 import { LOSS_NAMES, type LossName } from '../train/losses.js';
 import { DEFAULT_CONFIG, type TrainConfig } from '../train/trainer.js';
 import { evalSourceOf } from './eval.js';

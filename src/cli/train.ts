@@ -4,7 +4,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { Pooling } from '../core/model.js';
 import { readCheckpoint } from '../train/checkpoint.js';
-import { DATASET_FORMATS, type DatasetFormat } from '../train/datasets.js';
+import { DATASET_FORMATS, type DatasetFormat } from '../io/datasets/index.js';
 import { LOSS_NAMES, type LossName } from '../train/losses.js';
 import { loadTrainingData } from '../train/training-data.js';
 import { DEFAULT_CONFIG, train, type TrainConfig } from '../train/trainer.js';

@@ -22,7 +22,7 @@ import type { FocusLiteModel } from '../core/model.js';
 import { parameterCount } from '../core/model.js';
 import { defaultThreads, scoreFiles, type FileFailure } from '../pipeline/score-files.js';
 import { writeFileAtomicSync } from '../io/atomic.js';
-import { loadDataset, type Dataset, type DatasetFormat, type DatasetItem } from '../train/datasets.js';
+import { loadDataset, type Dataset, type DatasetFormat, type DatasetItem } from '../io/datasets/index.js';
 import { binarizeFocusPath, evaluate, type Evaluation } from './metrics.js';
 import { formatMetricsJson, formatMetricsMarkdown, type MetricsRow } from './report.js';
 

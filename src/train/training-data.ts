@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { loadDataset, loadScoreCsv, type DatasetFormat, type DatasetItem } from './datasets.js';
+import { loadDataset, loadScoreCsv, type DatasetFormat, type DatasetItem } from '../io/datasets/index.js';
 import { splitValidation } from './split.js';
 import type { TrainItem } from './trainer.js';
 

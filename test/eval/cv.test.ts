@@ -8,7 +8,7 @@ import { makeSplits, parseSplitList, runCrossValidation, splitListCsv, splitSize
 import { loadEvalDataset } from '../../src/eval/evaluate-dataset.js';
 import { meanStd } from '../../src/core/stats.js';
 import { binarizeFocusPath, evaluate } from '../../src/eval/metrics.js';
-import type { Dataset, DatasetItem } from '../../src/train/datasets.js';
+import type { Dataset, DatasetItem } from '../../src/io/datasets/index.js';
 import { projectRoot } from '../helpers.js';
 import { laplacianModel, writeFocusPathFixture, writeTcgaFixture, type FocusPathFixture, type TcgaFixture } from './eval-fixtures.js';
 

@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { evalTargets, evaluateDataset, evaluationRow, formatEvaluationJson, formatEvaluationMarkdown, loadEvalDataset, modelName, scoreDataset, scoresCsv } from '../../src/eval/evaluate-dataset.js';
 import { averagePrecision, pearson, rocAuc, spearman } from '../../src/core/stats.js';
 import { binarizeFocusPath, evaluate } from '../../src/eval/metrics.js';
-import { parseScoreCsv, type DatasetItem } from '../../src/train/datasets.js';
+import { parseScoreCsv, type DatasetItem } from '../../src/io/datasets/index.js';
 import { projectRoot } from '../helpers.js';
 import { laplacianModel, writeFocusPathFixture, writeLaplacianModel, writeTcgaFixture, type FocusPathFixture, type TcgaFixture } from './eval-fixtures.js';
 

@@ -7,7 +7,7 @@ import sharp from 'sharp';
 import type { RgbImage } from '../../src/core/image.js';
 import { decodeImage } from '../../src/io/decode.js';
 import { encodePng } from '../../src/io/encode.js';
-import { loadFocusPath } from '../../src/train/datasets.js';
+import { loadFocusPath } from '../../src/io/datasets/index.js';
 import { Mulberry32 } from '../../src/core/random.js';
 import {
   applyCropPlan,

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encodePng } from '../../src/io/encode.js';
+import { encodePng } from '../../../src/io/encode.js';
 import {
   DatasetError,
   MissingImagesError,
@@ -17,9 +17,9 @@ import {
   parseScoreCsv,
   parseTcgaAtFocusList,
   splitCsvLine,
-} from '../../src/train/datasets.js';
-import { makeTissueLikeImage } from '../../src/train/tissue-image.js';
-import { sharedOnly, sharedPath } from '../helpers.js';
+} from '../../../src/io/datasets/index.js';
+import { makeTissueLikeImage } from '../../../src/train/tissue-image.js';
+import { sharedOnly, sharedPath } from '../../helpers.js';
 
 let png: Buffer | undefined;
 async function smallPng(): Promise<Buffer> {
