@@ -39,7 +39,7 @@ function randomModel(kernels: number, seed: number) {
 async function sourcePng(): Promise<Buffer> {
   const shared = resolve(process.cwd(), '..', 'shared', 'data', 'tcga-focus', 'in-focus_patch_i_32381_j_37784.png');
   if (existsSync(shared)) return sharp(shared).extract({ left: 0, top: 0, width: SIZE, height: SIZE }).removeAlpha().png().toBuffer();
-  const { makeTissueLikeImage } = await import('../src/train/tissue-image.js');
+  const { makeTissueLikeImage } = await import('../src/synth/tissue-image.js');
   const img: RgbImage = makeTissueLikeImage(SIZE, SIZE, 1);
   return sharp(img.data, { raw: { width: SIZE, height: SIZE, channels: 3 } }).png().toBuffer();
 }

@@ -24,7 +24,7 @@ async function buildSlide(path: string): Promise<void> {
   if (existsSync(tilePath)) {
     tile = await sharp(tilePath).removeAlpha().extract({ left: 0, top: 0, width: 1024, height: 1024 }).png().toBuffer();
   } else {
-    const { makeTissueLikeImage } = await import('../src/train/tissue-image.js');
+    const { makeTissueLikeImage } = await import('../src/synth/tissue-image.js');
     const img = makeTissueLikeImage(1024, 1024, 1);
     tile = await sharp(img.data, { raw: { width: 1024, height: 1024, channels: 3 } }).png().toBuffer();
   }

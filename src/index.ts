@@ -22,5 +22,5 @@ export { tilesCsv, tilesGeoJson, renderHeatmap, renderMask, blurShare, summarySt
 export { spearman, pearson, rocAuc, averagePrecision, meanStd } from './core/stats.js';
 export { evaluate } from './eval/metrics.js';
 export { train, type TrainOptions, type TrainResult } from './train/trainer.js';
-export { synthesizeDataset } from './train/synth.js';
-export { makeTissueLikeImage, applyFocusGradient } from './train/tissue-image.js';
+export { synthesizeDataset } from './synth/dataset.js';
+export { makeTissueLikeImage, applyFocusGradient } from './synth/tissue-image.js';

@@ -40,10 +40,6 @@ const KNOWN_VIOLATIONS: ReadonlyMap<string, string> = new Map([
   ['src/pipeline/image-heatmap.ts -> sharp', 'slide-outputs split into pure builders and io'],
   ['src/pipeline/demo.ts -> sharp', 'slide-outputs split into pure builders and io'],
   ['src/pipeline/slide-score.ts -> sharp', 'slide-score is being edited by another helper'],
-  ['src/train/pixel-cache.ts -> sharp', 'pixel cache decode through io/decode'],
-  ['src/train/synth.ts -> sharp', 'synthetic data to src/synth with io/encode'],
-  // applications reaching into each other: the moves of issue 8
-  ['src/pipeline/demo.ts -> src/train/tissue-image.ts', 'synthetic data to src/synth'],
 ]);
 
 export interface ImportEdge {

@@ -1,6 +1,6 @@
 /** `focuslite synth <tiles|folders...> -o <out>`: a synthetic defocus dataset in the FocusPath layout. */
 import { Command } from 'commander';
-import { synthesizeDataset } from '../train/synth.js';
+import { synthesizeDataset } from '../synth/dataset.js';
 import { intOption, numberOption } from './options.js';
 import { createProgress, type Progress } from './progress.js';
 

@@ -9,7 +9,7 @@ import type { FocusLiteModel } from '../core/model.js';
 import type { ImageScore } from '../core/score.js';
 import { spearman, upperMedian } from '../core/stats.js';
 import { writeFileAtomic } from '../io/atomic.js';
-import { applyFocusGradient, focusGradientLevel, makeTissueLikeImage } from '../train/tissue-image.js';
+import { applyFocusGradient, focusGradientLevel, makeTissueLikeImage } from '../synth/tissue-image.js';
 import { gridRows } from './score-output.js';
 import { scoreImage } from './score-image.js';
 import { cropTiles } from './image-heatmap.js';

@@ -14,10 +14,10 @@
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, rmSync, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
-import sharp from 'sharp';
 import type { RgbImage } from '../core/image.js';
 import { decodeImage } from '../io/decode.js';
 import { writeFileAtomicSync } from '../io/atomic.js';
+import { readImageHeader } from '../io/image-header.js';
 
 /** Largest single shared buffer (V8 on Node 20 limits one ArrayBuffer to about 4 GiB). */
 const CHUNK_BYTES = 1 << 30;
@@ -181,12 +181,12 @@ async function probe(paths: readonly string[], concurrency: number, minSide: num
     }
     let meta;
     try {
-      meta = await sharp(path, { limitInputPixels: false }).metadata();
+      meta = await readImageHeader(path);
     } catch (err) {
       errors[i] = `${path}: cannot read image header (${(err instanceof Error ? err.message : String(err)).split('\n')[0]})`;
       return;
     }
-    const width = meta.width ?? 0, height = meta.height ?? 0;
+    const { width, height } = meta;
     if (width < minSide || height < minSide) errors[i] = `${path} is ${width}x${height}, smaller than one ${minSide}x${minSide} training crop`;
     out[i] = { path, size: st.size, mtimeMs: st.mtimeMs, width, height };
   });

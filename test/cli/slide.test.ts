@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { createModel, type ScoreScale } from '../../src/core/model.js';
 import { serializeModel } from '../../src/core/weights.js';
-import { makeTissueLikeImage } from '../../src/train/tissue-image.js';
+import { makeTissueLikeImage } from '../../src/synth/tissue-image.js';
 import { projectRoot, rng } from '../helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'focuslite-cli-slide-'));

@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodePng } from '../../src/io/encode.js';
-import { makeTissueLikeImage } from '../../src/train/tissue-image.js';
+import { makeTissueLikeImage } from '../../src/synth/tissue-image.js';
 import { projectRoot } from '../helpers.js';
 
 const bin = join(projectRoot, 'bin', 'focuslite.js');

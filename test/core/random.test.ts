@@ -7,9 +7,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { Mulberry32, Rng, deriveSeed } from '../../src/core/random.js';
-import { addSensorNoise, defocusImage } from '../../src/train/defocus.js';
-import { planCrop } from '../../src/train/synth.js';
-import { applyFocusGradient, makeTissueLikeImage } from '../../src/train/tissue-image.js';
+import { addSensorNoise, defocusImage } from '../../src/synth/defocus.js';
+import { planCrop } from '../../src/synth/dataset.js';
+import { applyFocusGradient, makeTissueLikeImage } from '../../src/synth/tissue-image.js';
 
 const sha = (data: Uint8Array): string => createHash('sha256').update(data).digest('hex');
 

@@ -18,7 +18,7 @@ import {
   parseTcgaAtFocusList,
   splitCsvLine,
 } from '../../../src/io/datasets/index.js';
-import { makeTissueLikeImage } from '../../../src/train/tissue-image.js';
+import { makeTissueLikeImage } from '../../../src/synth/tissue-image.js';
 import { sharedOnly, sharedPath } from '../../helpers.js';
 
 let png: Buffer | undefined;

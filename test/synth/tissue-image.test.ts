@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RgbImage } from '../../src/core/image.js';
-import { defocusImage } from '../../src/train/defocus.js';
-import { assessTissue, rejectReason } from '../../src/train/synth.js';
-import { applyFocusGradient, focusGradientLevel, makeTissueLikeImage } from '../../src/train/tissue-image.js';
+import { defocusImage } from '../../src/synth/defocus.js';
+import { assessTissue, rejectReason } from '../../src/synth/dataset.js';
+import { applyFocusGradient, focusGradientLevel, makeTissueLikeImage } from '../../src/synth/tissue-image.js';
 
 function columnBandEnergy(img: RgbImage, x0: number, x1: number): number {
   const { width: w, height: h, data } = img;

@@ -29,7 +29,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { basename, extname, join, relative, resolve, sep } from 'node:path';
-import sharp from 'sharp';
 import type { RgbImage } from '../core/image.js';
 import { decodeImage } from '../io/decode.js';
 import { encodePng, jpegRoundTrip } from '../io/encode.js';
@@ -38,6 +37,7 @@ import { writeFileAtomicSync } from '../io/atomic.js';
 import { Mulberry32, deriveSeed } from '../core/random.js';
 import { DEFAULT_DEFOCUS, addSensorNoise, defocusImage, defocusRadius, reflectIndex, type DefocusParams } from './defocus.js';
 import { finiteNumber, integer } from '../core/check.js';
+import { codecVersions, readImageHeader } from '../io/image-header.js';
 
 export const SYNTH_FORMAT = 'focuslite-synth';
 export const SYNTH_VERSION = 1;
@@ -316,7 +316,7 @@ async function probeSources(files: readonly string[]): Promise<SourceInfo[]> {
   for (const path of files) {
     try {
       const bytes = readFileSync(path);
-      const meta = await sharp(bytes, { limitInputPixels: false }).metadata();
+      const meta = await readImageHeader(bytes);
       if (!meta.width || !meta.height) throw new Error('no image size in header');
       infos.push({ path, sha256: sha256(bytes), width: meta.width, height: meta.height });
     } catch (err) {
@@ -434,7 +434,7 @@ export async function synthesizeDataset(options: SynthOptions): Promise<SynthRes
     format: SYNTH_FORMAT,
     version: SYNTH_VERSION,
     parameters: { levels, size, seed, noise, jpeg, maxTiles, defocus: { ...defocus }, tissueRules: TISSUE_RULES, minSourceSide: MIN_SOURCE_SIDE },
-    encoder: { sharp: sharp.versions.sharp ?? 'unknown', vips: sharp.versions.vips },
+    encoder: codecVersions(),
     sources,
     files: outFiles,
     list: { path: 'list.txt', sha256: sha256(listText), rows: listRows.length },

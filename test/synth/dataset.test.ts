@@ -18,8 +18,8 @@ import {
   rejectReason,
   synthesizeDataset,
   type SynthManifest,
-} from '../../src/train/synth.js';
-import { makeTissueLikeImage } from '../../src/train/tissue-image.js';
+} from '../../src/synth/dataset.js';
+import { makeTissueLikeImage } from '../../src/synth/tissue-image.js';
 import { rng, sharedOnly, sharedPath } from '../helpers.js';
 
 function tempDir(): string {

@@ -14,8 +14,8 @@ import {
   gaussianTaps,
   inverseNormalCdf,
   reflectIndex,
-} from '../../src/train/defocus.js';
-import { makeTissueLikeImage } from '../../src/train/tissue-image.js';
+} from '../../src/synth/defocus.js';
+import { makeTissueLikeImage } from '../../src/synth/tissue-image.js';
 import { rng, sharedOnly, sharedPath } from '../helpers.js';
 
 function randomImage(w: number, h: number, seed: number): RgbImage {
