@@ -14,7 +14,7 @@
  * each image's compute time, decode excluded), which does not depend on the thread count and is
  * what Table 1 of the paper compares.
  *
- * The image check happens in the loaders (src/train/datasets.ts): all missing images are listed
+ * The image check happens in the loaders (src/io/datasets/load.ts): all missing images are listed
  * in one error before anything is scored.
  */
 import { mkdirSync } from 'node:fs';

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { loadModel } from '../../src/io/weights-file.js';
 import { defaultModelPath } from '../../src/io/model-source.js';
 import { openSlide } from '../../src/io/slide/index.js';
-import { createComputeEngine } from '../../src/pipeline/compute-engine.js';
+import { createComputeEngine } from '../../src/runtime/compute-engine.js';
 import { scoreSlide, type SlideScore, type SlideScoreOptions } from '../../src/pipeline/slide-score.js';
 import { blurShare, summaryStats } from '../../src/pipeline/slide-outputs.js';
 import { sharedOnly, sharedPath } from '../helpers.js';

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createModel, type ScoreScale } from '../../src/core/model.js';
 import { referenceKernel } from '../../src/core/kernels/reference.js';
-import { computeTask } from '../../src/pipeline/compute-task.js';
+import { computeTask } from '../../src/runtime/compute-task.js';
 
 const model = (scale: ScoreScale) => createModel({ kernels: 1, scale, convWeight: new Float32Array(147).fill(0.02), convBias: [-1] });
 
