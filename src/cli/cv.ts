@@ -5,7 +5,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
-import { runCrossValidation, formatCvMarkdown, GROUP_BY, parseSplitList, type GroupBy } from '../eval/cv.js';
+import { runCrossValidation } from '../eval/cv.js';
+import { formatCvMarkdown } from '../eval/cv-report.js';
+import { GROUP_BY, parseSplitList, type GroupBy } from '../eval/cv-splits.js';
 import { loadEvalDataset } from '../eval/evaluate-dataset.js';
 import { defaultThreads } from '../pipeline/score-files.js';
 import type { Dataset } from '../io/datasets/index.js';

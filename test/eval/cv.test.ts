@@ -4,7 +4,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { makeSplits, parseSplitList, runCrossValidation, splitListCsv, splitSizes, summarise, timeModel, type CvReport, type Split } from '../../src/eval/cv.js';
+import { runCrossValidation, summarise, timeModel } from '../../src/eval/cv.js';
+import type { CvReport } from '../../src/eval/cv-report.js';
+import { makeSplits, parseSplitList, splitListCsv, splitSizes, type Split } from '../../src/eval/cv-splits.js';
 import { loadEvalDataset } from '../../src/eval/evaluate-dataset.js';
 import { meanStd } from '../../src/core/stats.js';
 import { binarizeFocusPath, evaluate } from '../../src/eval/metrics.js';
