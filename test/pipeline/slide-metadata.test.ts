@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { defaultModelPath } from '../../src/io/model-source.js';
 import { loadModel } from '../../src/io/weights-file.js';
-import { createComputeEngine } from '../../src/pipeline/compute-engine.js';
+import { createComputeEngine } from '../../src/runtime/compute-engine.js';
 import { runSlideBatch } from '../../src/pipeline/slide-batch.js';
 import { NO_MPP_WARNING, slideMetadataReport } from '../../src/pipeline/slide-metadata.js';
 
