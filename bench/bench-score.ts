@@ -3,9 +3,12 @@
  *  - decode ms per PNG (sharp), median
  *  - compute ms per image on one thread for N = 1, 2, 10 kernels (49 crops), per kernel backend, median
  *  - images/s for a folder of PNGs, decode + compute, with all cores (and with one)
+ *  - start-up: wall time of `focuslite --help` and `focuslite score <one 1024² PNG>` against
+ *    `node -e 0` and a bare node that imports commander (medians of interleaved runs)
  * Real tissue from ../shared/data/tcga-focus when present, else a procedural tissue-like image.
  */
-import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir, availableParallelism, cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import sharp from 'sharp';
@@ -42,6 +45,41 @@ async function sourcePng(): Promise<Buffer> {
   const { makeTissueLikeImage } = await import('../src/synth/tissue-image.js');
   const img: RgbImage = makeTissueLikeImage(SIZE, SIZE, 1);
   return sharp(img.data, { raw: { width: SIZE, height: SIZE, channels: 3 } }).png().toBuffer();
+}
+
+const STARTUP_ROUNDS = Number(process.env.BENCH_STARTUP_ROUNDS ?? 15);
+
+/** Wall time of one child process, ms; it must exit 0. */
+function wallMs(args: string[]): number {
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, args, { cwd: process.cwd(), stdio: ['ignore', 'ignore', 'pipe'] });
+  const ms = performance.now() - t0;
+  if (r.status !== 0) throw new Error(`node ${args.join(' ')} exited ${r.status}: ${r.stderr.toString().trim()}`);
+  return ms;
+}
+
+/**
+ * Start-up figures: each case once per round, rounds interleaved so a change in machine load
+ * falls on every case alike; medians.
+ */
+function startup(png: string): void {
+  const bin = resolve(process.cwd(), 'bin', 'focuslite.js');
+  const cases: Array<[string, string[]]> = [
+    ['node -e 0', ['-e', '0']],
+    ['node + import commander', ['--input-type=module', '-e', "import 'commander';"]],
+    ['focuslite --help', [bin, '--help']],
+    ['focuslite score <1024² PNG>', [bin, 'score', '--format', 'json', png]],
+  ];
+  const times = cases.map(() => [] as number[]);
+  for (let round = 0; round < STARTUP_ROUNDS + 1; round++) {
+    cases.forEach(([, args], i) => {
+      const ms = wallMs(args);
+      if (round > 0) times[i]!.push(ms); // round 0 warms the file cache
+    });
+  }
+  const med = times.map(median);
+  cases.forEach(([name], i) => console.log(`startup ${name.padEnd(28)}: ${med[i]!.toFixed(0)} ms median of ${STARTUP_ROUNDS}`));
+  console.log(`startup focuslite --help / node + commander: ${(med[2]! / med[1]!).toFixed(2)}x (target <= 1.4x)`);
 }
 
 async function main(): Promise<void> {
@@ -83,6 +121,9 @@ async function main(): Promise<void> {
   // folder throughput
   const dir = mkdtempSync(join(tmpdir(), 'focuslite-bench-'));
   try {
+    const one = join(dir, 'startup.png');
+    writeFileSync(one, png);
+    startup(one);
     const files: string[] = [];
     for (let i = 0; i < FOLDER_IMAGES; i++) {
       const f = join(dir, `patch-${String(i).padStart(4, '0')}.png`);

@@ -5,14 +5,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
-import { runCrossValidation } from '../eval/cv.js';
-import { formatCvMarkdown } from '../eval/cv-report.js';
-import { GROUP_BY, parseSplitList, type GroupBy } from '../eval/cv-splits.js';
-import { loadEvalDataset } from '../eval/evaluate-dataset.js';
-import { defaultThreads } from '../pipeline/score-files.js';
+import { GROUP_BY, type GroupBy } from '../eval/cv-splits.js';
+import { defaultThreads } from '../runtime/threads.js';
 import type { Dataset } from '../io/datasets/index.js';
 import { LOSS_NAMES, type LossName } from '../train/losses.js';
-import { DEFAULT_CONFIG, type TrainConfig } from '../train/trainer.js';
+import { DEFAULT_CONFIG } from '../train/config.js';
+import type { TrainConfig } from '../train/trainer.js';
 import { evalSourceOf } from './eval.js';
 import { choiceOption, intOption, numberOption } from './options.js';
 
@@ -88,6 +86,10 @@ export function cvCommand(): Command {
 }
 
 async function runCv(opts: CvOpts, command: string): Promise<number> {
+  // loaded here, not at start-up: `focuslite --help` and the other commands never pay for it
+  const [{ runCrossValidation }, { formatCvMarkdown }, { parseSplitList }, { loadEvalDataset }] = await Promise.all([
+    import('../eval/cv.js'), import('../eval/cv-report.js'), import('../eval/cv-splits.js'), import('../eval/evaluate-dataset.js'),
+  ]);
   // Every list is parsed and every image checked (all missing ones listed) before any training.
   const dataset = await loadEvalDataset({ format: 'focuspath', list: opts.focuspath, ...(opts.images !== undefined ? { images: opts.images } : {}) });
   let transfer: Dataset | undefined;

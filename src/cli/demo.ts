@@ -1,7 +1,6 @@
 /** `focuslite demo`: score a self-generated tissue-like image with a known focus gradient. */
 import { Command } from 'commander';
 import { resolveModel } from '../io/model-source.js';
-import { runDemo } from '../pipeline/demo.js';
 import { intOption, numberOption } from './options.js';
 
 interface DemoOpts {
@@ -21,6 +20,8 @@ export function demoCommand(): Command {
     .option('--max-level <z>', 'defocus level at the right edge', numberOption('max-level', 0, 30), 8)
     .option('--kernel <name>', 'conv kernel backend (wasm-simd, reference)')
     .action(async (opts: DemoOpts) => {
+      // loaded here, not at start-up: `focuslite --help` and the other commands never pay for it
+      const { runDemo } = await import('../pipeline/demo.js');
       const { model, path } = await resolveModel(opts.weights);
       const t0 = performance.now();
       const r = await runDemo(model, path, { outDir: opts.output, seed: opts.seed, maxLevel: opts.maxLevel, kernel: opts.kernel });

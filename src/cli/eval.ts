@@ -5,8 +5,8 @@
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { resolveModel } from '../io/model-source.js';
-import { defaultThreads } from '../pipeline/score-files.js';
-import { evaluateDataset, formatEvaluationJson, formatEvaluationMarkdown, loadEvalDataset, makeOutputDir, scoresCsv, timingLine, writeOutputFile, type EvalSource } from '../eval/evaluate-dataset.js';
+import type { EvalSource } from '../eval/evaluate-dataset.js';
+import { defaultThreads } from '../runtime/threads.js';
 import { choiceOption, intOption } from './options.js';
 import { createProgress } from './progress.js';
 
@@ -60,6 +60,8 @@ export function evalCommand(): Command {
 
 async function runEval(opts: EvalOpts): Promise<number> {
   const source = evalSourceOf(opts);
+  // loaded here, not at start-up: `focuslite --help` and the other commands never pay for it
+  const { evaluateDataset, formatEvaluationJson, formatEvaluationMarkdown, loadEvalDataset, makeOutputDir, scoresCsv, timingLine, writeOutputFile } = await import('../eval/evaluate-dataset.js');
   // Both checks before any scoring: every missing image is listed, and the weights load.
   const dataset = await loadEvalDataset(source);
   const { model, path: weights } = await resolveModel(opts.weights);

@@ -2,7 +2,6 @@
 import { Command } from 'commander';
 import type { ScoreScale } from '../core/model.js';
 import { modelSummaryLine } from '../core/model-info.js';
-import { loadModel, saveModel } from '../io/weights-file.js';
 import { choiceOption } from './options.js';
 
 const SCALES: readonly ScoreScale[] = ['relative', 'z-level'];
@@ -21,6 +20,7 @@ export function importCommand(): Command {
     .option('--scale <scale>', `score scale: ${SCALES.join(' or ')} (default: z-level when the file name contains "mse", else relative)`,
       choiceOption('scale', SCALES))
     .action(async (checkpoint: string, opts: ImportOpts) => {
+      const { loadModel, saveModel } = await import('../io/weights-file.js');
       const model = await loadModel(checkpoint, opts.scale ? { scale: opts.scale } : {});
       await saveModel(opts.output, model);
       const format = typeof model.provenance.format === 'string' ? `${model.provenance.format} checkpoint, ` : '';

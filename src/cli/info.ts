@@ -2,7 +2,6 @@
 import { Command } from 'commander';
 import type { ScoreScale } from '../core/model.js';
 import { formatModelInfo, modelInfo } from '../core/model-info.js';
-import { loadModel } from '../io/weights-file.js';
 import { choiceOption } from './options.js';
 
 const SCALES: readonly ScoreScale[] = ['relative', 'z-level'];
@@ -19,6 +18,7 @@ export function infoCommand(): Command {
     .option('--json', 'print JSON instead of text')
     .option('--scale <scale>', `for a checkpoint: score scale to assume (${SCALES.join(' or ')})`, choiceOption('scale', SCALES))
     .action(async (weights: string, opts: InfoOpts) => {
+      const { loadModel } = await import('../io/weights-file.js');
       const model = await loadModel(weights, opts.scale ? { scale: opts.scale } : {});
       const info = modelInfo(model, weights);
       const text = opts.json ? JSON.stringify(info, null, 2) : formatModelInfo(info).join('\n');

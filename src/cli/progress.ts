@@ -1,5 +1,14 @@
 /** Progress bar on stderr, only when stderr is a terminal and there is more than one item. */
-import cliProgress from 'cli-progress';
+import { createRequire } from 'node:module';
+import type cliProgressModule from 'cli-progress';
+
+/**
+ * cli-progress, loaded with the first bar: it costs tens of ms at start-up, and help, info and
+ * every run without a terminal never draw one.
+ */
+export function cliProgress(): typeof cliProgressModule {
+  return createRequire(import.meta.url)('cli-progress') as typeof cliProgressModule;
+}
 
 export interface Progress {
   tick(n?: number, payload?: Record<string, unknown>): void;
@@ -13,7 +22,8 @@ export function createProgress(total: number, label: string, extraFormat = ''): 
   if (!enabled) {
     return { tick() {}, log: (line) => void process.stderr.write(line + '\n'), stop() {} };
   }
-  const bar = new cliProgress.SingleBar(
+  const cp = cliProgress();
+  const bar = new cp.SingleBar(
     {
       stream: process.stderr,
       format: `${label} [{bar}] {value}/{total} {percentage}% | ETA {eta_formatted}${extraFormat}`,
@@ -21,7 +31,7 @@ export function createProgress(total: number, label: string, extraFormat = ''): 
       clearOnComplete: false,
       etaBuffer: 50,
     },
-    cliProgress.Presets.shades_classic,
+    cp.Presets.shades_classic,
   );
   bar.start(total, 0);
   return {

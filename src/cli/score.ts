@@ -1,13 +1,11 @@
 /** `focuslite score <files|folders|globs...>`: focus scores of image patches. */
 import { Command } from 'commander';
 import { DEFAULT_CROP, DEFAULT_STRIDE } from '../core/model.js';
-import { expandInputs } from '../io/inputs.js';
 import { resolveModel } from '../io/model-source.js';
-import { scoreFiles, defaultThreads } from '../pipeline/score-files.js';
+import { defaultThreads } from '../runtime/threads.js';
 import { SCORE_FORMATS, csvHeader, csvLines, tableHeader, tableLines, toRecord, type ScoreFormat, type ScoreRecord } from '../pipeline/score-output.js';
 import { choiceOption, intOption, numberOption } from './options.js';
 import { mkdirSync } from 'node:fs';
-import { writeImageHeatmap } from '../pipeline/image-heatmap.js';
 import { createProgress } from './progress.js';
 
 interface ScoreOpts {
@@ -41,6 +39,8 @@ export function scoreCommand(): Command {
 }
 
 async function runScore(inputs: string[], opts: ScoreOpts): Promise<number> {
+  // loaded here, not at start-up: `focuslite --help` and the other commands never pay for it
+  const [{ scoreFiles }, { writeImageHeatmap }, { expandInputs }] = await Promise.all([import('../pipeline/score-files.js'), import('../pipeline/image-heatmap.js'), import('../io/inputs.js')]);
   const { model } = await resolveModel(opts.weights);
   const { files, errors } = await expandInputs(inputs);
   for (const e of errors) process.stderr.write(`focuslite: ${e}\n`);

@@ -1,15 +1,13 @@
 /** `focuslite slide <files|folders|globs...>`: whole-slide focus maps and a cohort QC summary. */
 import { Command } from 'commander';
-import cliProgress from 'cli-progress';
+import type cliProgressModule from 'cli-progress';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { expandInputs } from '../io/inputs.js';
-import { dicomSeriesFiles } from '../io/slide/index.js';
 import { resolveModel, defaultModelPath } from '../io/model-source.js';
-import { createComputeEngine } from '../runtime/compute-engine.js';
-import { defaultThreads } from '../pipeline/score-files.js';
-import { defaultThreshold, runSlideBatch, type SlideSummaryRow } from '../pipeline/slide-batch.js';
+import type { SlideSummaryRow } from '../pipeline/slide-batch.js';
+import { defaultThreads } from '../runtime/threads.js';
 import { choiceOption, intOption, numberOption } from './options.js';
+import { cliProgress } from './progress.js';
 
 /** Extensions searched for in folders; single files are taken whatever their extension. */
 export const SLIDE_EXTENSIONS = ['.svs', '.tif', '.tiff', '.ndpi', '.mrxs', '.scn', '.bif', '.vms', '.vmu', '.svslide', '.dcm', '.png', '.jpg', '.jpeg', '.webp'];
@@ -51,6 +49,10 @@ export function slideCommand(): Command {
 }
 
 async function runSlide(inputs: string[], opts: SlideOpts): Promise<number> {
+  // loaded here, not at start-up: `focuslite --help` and the other commands never pay for it
+  const [{ dicomSeriesFiles }, { createComputeEngine }, { defaultThreshold, runSlideBatch }, { expandInputs }] = await Promise.all([
+    import('../io/slide/index.js'), import('../runtime/compute-engine.js'), import('../pipeline/slide-batch.js'), import('../io/inputs.js'),
+  ]);
   const { model, path } = await resolveModel(opts.weights ?? (hasDefault('1k-zlevel') ? defaultModelPath('1k-zlevel') : undefined));
   const threshold = opts.threshold ?? defaultThreshold(model);
   if (threshold === null) {
@@ -108,9 +110,10 @@ function createBars(total: number) {
   if (!tty) {
     return { start() {}, progress() {}, end: (r: SlideSummaryRow) => void process.stderr.write(line(r) + '\n'), stop() {} };
   }
-  const multi = new cliProgress.MultiBar({ stream: process.stderr, hideCursor: true, clearOnComplete: false, format: '{label} [{bar}] {value}/{total} | ETA {eta_formatted}' }, cliProgress.Presets.shades_classic);
+  const cp = cliProgress();
+  const multi = new cp.MultiBar({ stream: process.stderr, hideCursor: true, clearOnComplete: false, format: '{label} [{bar}] {value}/{total} | ETA {eta_formatted}' }, cp.Presets.shades_classic);
   const overall = multi.create(total, 0, { label: 'slides' });
-  let current: cliProgress.SingleBar | null = null;
+  let current: cliProgressModule.SingleBar | null = null;
   return {
     start(_i: number, file: string) {
       current = multi.create(1, 0, { label: `crops of ${file.split('/').pop()}` });

@@ -1,6 +1,5 @@
 /** `focuslite synth <tiles|folders...> -o <out>`: a synthetic defocus dataset in the FocusPath layout. */
 import { Command } from 'commander';
-import { synthesizeDataset } from '../synth/dataset.js';
 import { intOption, numberOption } from './options.js';
 import { createProgress, type Progress } from './progress.js';
 
@@ -29,6 +28,8 @@ export function synthCommand(): Command {
     .option('--no-jpeg', 'skip the JPEG round trip')
     .option('--max-tiles <n>', 'use at most n source tiles', intOption('max-tiles', 1, Number.MAX_SAFE_INTEGER))
     .action(async (inputs: string[], opts: SynthOpts) => {
+      // loaded here, not at start-up: `focuslite --help` and the other commands never pay for it
+      const { synthesizeDataset } = await import('../synth/dataset.js');
       // created on the first event, when the number of source tiles is known
       const bar: { progress?: Progress } = {};
       const started = performance.now();

@@ -3,11 +3,10 @@ import { Command } from 'commander';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { Pooling } from '../core/model.js';
-import { readCheckpoint } from '../train/checkpoint.js';
 import { DATASET_FORMATS, type DatasetFormat } from '../io/datasets/index.js';
 import { LOSS_NAMES, type LossName } from '../train/losses.js';
-import { loadTrainingData } from '../train/training-data.js';
-import { DEFAULT_CONFIG, train, type TrainConfig } from '../train/trainer.js';
+import { DEFAULT_CONFIG } from '../train/config.js';
+import type { TrainConfig } from '../train/trainer.js';
 import { choiceOption, intOption, numberOption } from './options.js';
 import { createProgress, type Progress } from './progress.js';
 
@@ -84,6 +83,8 @@ export function trainCommand(): Command {
 }
 
 async function runTrain(opts: TrainOpts, given: (key: string) => boolean, command: string): Promise<number> {
+  // loaded here, not at start-up: `focuslite --help` and the other commands never pay for it
+  const [{ loadTrainingData }, { train }, { readCheckpoint }] = await Promise.all([import('../train/training-data.js'), import('../train/trainer.js'), import('../train/checkpoint.js')]);
   // A resumed run takes its settings (and the seed of its validation split) from the checkpoint;
   // only options given explicitly are passed on, and the trainer rejects any that conflict.
   const resumed = opts.resume ? readCheckpoint(opts.resume) : null;

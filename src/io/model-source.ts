@@ -5,7 +5,6 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { FocusLiteModel } from '../core/model.js';
-import { loadModel } from './weights-file.js';
 
 /** The built-in models, trained by `npm run train:defaults` on synthetic data (see models/README). */
 export const DEFAULT_MODELS = {
@@ -25,6 +24,8 @@ export const NO_WEIGHTS_HELP =
 
 /** Load --weights if given, else the built-in 1-kernel default; a clear error if neither exists. */
 export async function resolveModel(weights?: string): Promise<{ model: FocusLiteModel; path: string }> {
+  // the checkpoint readers load with the first model, not with every command's definition
+  const { loadModel } = await import('./weights-file.js');
   if (weights) return { model: await loadModel(weights), path: weights };
   const path = defaultModelPath('1k');
   if (!existsSync(path)) throw new Error(NO_WEIGHTS_HELP);

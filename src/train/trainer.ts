@@ -36,6 +36,9 @@ import { LOSS_NAMES, lossFunction } from './losses.js';
 import { backward, convWeightsOf, cropScores, initParams, paramLayout, paramsToModel, type ParamLayout } from './model-grad.js';
 import { buildPixelCache, type CacheTransform, type PixelCache } from './pixel-cache.js';
 import { Rng } from '../core/random.js';
+import { DEFAULT_CONFIG } from './config.js';
+
+export { DEFAULT_CONFIG } from './config.js';
 
 export type { LogRow, TrainConfig } from './checkpoint.js';
 
@@ -46,20 +49,6 @@ export interface TrainItem {
   target: number;
   group?: string | undefined;
 }
-
-export const DEFAULT_CONFIG: TrainConfig = {
-  kernels: 1,
-  pooling: 'min',
-  loss: 'plcc',
-  epochs: 120,
-  batchSize: 50,
-  lr: 0.01,
-  stepSize: 60,
-  gamma: 0.1,
-  seed: 1,
-  cropSize: 235,
-  valCrops: 1,
-};
 
 export interface TrainEvents {
   /** decoding images into the pixel cache */
