@@ -17,7 +17,9 @@ export const TiffTag = {
   Make: 271,
   Model: 272,
   SamplesPerPixel: 277,
+  StripOffsets: 273,
   RowsPerStrip: 278,
+  StripByteCounts: 279,
   XResolution: 282,
   YResolution: 283,
   PlanarConfiguration: 284,
@@ -32,6 +34,18 @@ export const TiffTag = {
   /** Hamamatsu NDPI marks every IFD with this private tag. */
   NdpiFormatFlag: 65420,
 } as const;
+
+/**
+ * Where one tag's value lives, so it can be re-read later (strip offsets) or copied verbatim
+ * into another TIFF (see tiff-strips.ts). `inline` holds the value when it fits in the entry.
+ */
+export interface TiffEntry {
+  readonly type: number;
+  readonly count: number;
+  readonly inline: Uint8Array | null;
+  /** file offset of the value when it is not inline */
+  readonly valueOffset: number;
+}
 
 export interface TiffDirectory {
   /** Index in the main IFD chain (what sharp calls `page`). */
@@ -66,6 +80,8 @@ export interface TiffDirectory {
   readonly hasJpegTables: boolean;
   /** Every tag id present, for vendor detection by private tags. */
   readonly tags: ReadonlySet<number>;
+  /** Every entry's type, count and value location (values are not loaded). */
+  readonly entries: ReadonlyMap<number, TiffEntry>;
   readonly subIfds: readonly TiffDirectory[];
 }
 
@@ -174,6 +190,28 @@ class IfdParser {
     return new TextDecoder('utf-8').decode(bytes.subarray(0, end));
   }
 
+  /** Value locations of every entry (for TiffDirectory.entries). */
+  private locate(buf: Uint8Array, entries: ReadonlyMap<number, Entry>): Map<number, TiffEntry> {
+    const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    const out = new Map<number, TiffEntry>();
+    for (const [tag, e] of entries) {
+      const bytes = e.count * (TYPE_SIZE[e.type] ?? 0);
+      const inline = bytes <= this.inlineBytes;
+      let valueOffset = 0;
+      if (!inline) {
+        // A private tag with an absurd BigTIFF offset must not make the file unreadable: its
+        // location is recorded as unusable (-1) and only matters if a reader needs that tag.
+        try {
+          valueOffset = this.readOffset(view, e.at);
+        } catch {
+          valueOffset = -1;
+        }
+      }
+      out.set(tag, { type: e.type, count: e.count, inline: inline ? buf.slice(e.at, e.at + bytes) : null, valueOffset });
+    }
+    return out;
+  }
+
   /** Parse the IFD at `offset`; returns it and the offset of the next one in its chain (0 = none). */
   async parse(offset: number, page: number, subIfd: number | null, withSubIfds: boolean): Promise<{ dir: TiffDirectory; next: number }> {
     const countBytes = this.big ? 8 : 2;
@@ -244,10 +282,40 @@ class IfdParser {
       resolutionUnit: (await num(TiffTag.ResolutionUnit)) ?? 2,
       hasJpegTables: entries.has(TiffTag.JPEGTables),
       tags: new Set(entries.keys()),
+      entries: this.locate(buf, entries),
       subIfds,
     };
     return { dir, next };
   }
+}
+
+/** Byte size of one value of a TIFF field type (0 for unknown types). */
+export function tiffTypeSize(type: number): number {
+  return TYPE_SIZE[type] ?? 0;
+}
+
+/**
+ * Values [start, start + count) of an unsigned integer entry (SHORT, LONG or LONG8: strip
+ * offsets and byte counts), read from the file only as far as needed.
+ */
+export async function entryIntegers(src: ByteSource, littleEndian: boolean, e: TiffEntry, start: number, count: number): Promise<number[]> {
+  const size = TYPE_SIZE[e.type] ?? 0;
+  if (e.type !== 3 && e.type !== 4 && e.type !== 16) throw new Error(`expected an integer array but the entry has TIFF type ${e.type}`);
+  if (start < 0 || count < 0 || start + count > e.count) throw new Error(`values ${start}..${start + count - 1} requested of an entry holding ${e.count}`);
+  if (!e.inline && e.valueOffset < 0) throw new Error('the entry points beyond any readable offset');
+  const bytes = e.inline ? e.inline.subarray(start * size, (start + count) * size) : await src.read(e.valueOffset + start * size, count * size);
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out: number[] = [];
+  for (let i = 0; i < count; i++) {
+    if (e.type === 3) out.push(v.getUint16(i * 2, littleEndian));
+    else if (e.type === 4) out.push(v.getUint32(i * 4, littleEndian));
+    else {
+      const big = v.getBigUint64(i * 8, littleEndian);
+      if (big > BigInt(Number.MAX_SAFE_INTEGER)) throw new Error(`value ${big} is too large`);
+      out.push(Number(big));
+    }
+  }
+  return out;
 }
 
 function ratio(num: number, den: number): number {
