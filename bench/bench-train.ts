@@ -15,6 +15,7 @@ import { availableParallelism, cpus, freemem, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { train, type TrainItem } from '../src/train/trainer.js';
+import { Mulberry32 } from '../src/core/random.js';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -30,13 +31,8 @@ function strArg(name: string): string | undefined {
 
 /** Tissue-ish RGB noise: pink background, blocky purple texture, dark discs (nuclei). */
 function texture(size: number, seed: number): Buffer {
-  let a = seed >>> 0;
-  const r = (): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const m = new Mulberry32(seed >>> 0);
+  const r = (): number => m.uniform();
   const out = Buffer.alloc(size * size * 3);
   for (let y = 0; y < size; y += 2) {
     for (let x = 0; x < size; x += 2) {

@@ -15,7 +15,7 @@ import { convMapSize } from '../../src/core/model.js';
 import { cropGrid } from '../../src/core/grid.js';
 import { gridOrigins } from '../../src/core/score.js';
 import { registeredKernels, resolveKernel } from '../../src/core/kernels/index.js';
-import { registerKernel } from '../../src/core/kernels/registry.js';
+import { registerKernel, unregisterKernel } from '../../src/core/kernels/registry.js';
 import { convMap, referenceKernel } from '../../src/core/kernels/reference.js';
 import { createWasmKernel, decodeBase64, wasmBinary } from '../../src/core/kernels/wasm.js';
 import type { ConvWeights, PoolRequest } from '../../src/core/kernels/types.js';
@@ -165,8 +165,15 @@ test('resolveKernel prefers wasm-simd, skips backends that fail, and resolves na
   assert.throws(() => resolveKernel('no-such-kernel'), /Unknown kernel "no-such-kernel"/);
   // A preferred backend that cannot start is skipped; asked for by name, its reason is reported.
   registerKernel({ name: 'test-broken', priority: 1000, create: () => { throw new Error('no SIMD here'); } });
-  assert.equal(resolveKernel().name, 'wasm-simd');
-  assert.throws(() => resolveKernel('test-broken'), { message: 'No conv kernel could be initialised (test-broken: no SIMD here)' });
+  try {
+    assert.equal(resolveKernel().name, 'wasm-simd');
+    assert.throws(() => resolveKernel('test-broken'), { message: 'No conv kernel could be initialised (test-broken: no SIMD here)' });
+  } finally {
+    // the registry is shared by every later test in this process
+    assert.equal(unregisterKernel('test-broken'), true);
+  }
+  assert.deepEqual(registeredKernels(), ['wasm-simd', 'reference']);
+  assert.equal(unregisterKernel('test-broken'), false);
 });
 
 test('createWasmKernel fails with a plain reason where WebAssembly is missing', () => {

@@ -9,7 +9,7 @@ import './wasm.js';
 
 registerKernel({ name: 'reference', priority: 0, create: () => referenceKernel });
 
-export { registeredKernels, resolveKernel } from './registry.js';
+export { registeredKernels, resolveKernel, unregisterKernel } from './registry.js';
 export type { ConvKernel, ConvWeights, PoolRequest, PoolResult } from './types.js';
 export { referenceKernel } from './reference.js';
 export { createWasmKernel } from './wasm.js';

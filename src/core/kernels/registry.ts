@@ -20,6 +20,12 @@ export function registerKernel(backend: KernelBackend): void {
   created.delete(backend.name);
 }
 
+/** Remove a backend (tests register throw-away ones). Returns whether it was there. */
+export function unregisterKernel(name: string): boolean {
+  created.delete(name);
+  return backends.delete(name);
+}
+
 export function registeredKernels(): string[] {
   return [...backends.values()].sort((a, b) => b.priority - a.priority).map((b) => b.name);
 }
