@@ -4,7 +4,6 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import sharp from 'sharp';
 import type { FocusLiteModel } from '../core/model.js';
 import type { ImageScore } from '../core/score.js';
 import { spearman, upperMedian } from '../core/stats.js';
@@ -14,6 +13,7 @@ import { gridRows } from './score-output.js';
 import { scoreImage } from './score-image.js';
 import { cropTiles } from './image-heatmap.js';
 import { renderHeatmap } from './slide-outputs.js';
+import { encodePng } from '../io/encode.js';
 
 export interface DemoOptions {
   outDir: string;
@@ -60,7 +60,7 @@ export async function runDemo(model: FocusLiteModel, modelLabel: string, opts: D
     scoresCsv: join(opts.outDir, 'crops.csv'),
     heatmap: join(opts.outDir, 'heatmap.png'),
   };
-  await writeFileAtomic(files.image, await sharp(image.data, { raw: { width, height, channels: 3 } }).png().toBuffer());
+  await writeFileAtomic(files.image, await encodePng(image));
   const csv = ['row,col,x,y,known_level,score'];
   score.crops.forEach((v, i) => {
     const r = Math.floor(i / grid.cols), c = i % grid.cols;

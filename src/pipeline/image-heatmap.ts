@@ -1,12 +1,12 @@
 /** `score --heatmap`: the slide heat map renderer applied to one image's crop grid. */
 import { basename, extname, join } from 'node:path';
-import sharp from 'sharp';
 import type { FocusLiteModel } from '../core/model.js';
 import { upperMedian } from '../core/stats.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import type { FileScore } from './score-files.js';
 import { cellBounds } from './slide-grid.js';
 import { mapCell, renderHeatmap, type MappedTile } from './slide-outputs.js';
+import { readResizedRgb } from '../io/resize.js';
 
 /** Heat maps of big images are drawn on a copy whose longer side is at most this. */
 const MAX_SIDE = 2048;
@@ -28,8 +28,7 @@ export function cropTiles(r: { crops: ArrayLike<number>; xs: readonly number[]; 
 export async function writeImageHeatmap(r: FileScore, model: FocusLiteModel, cropSize: number, outDir: string, threshold?: number): Promise<string> {
   const scale = Math.max(1, Math.max(r.width, r.height) / MAX_SIDE);
   const w = Math.round(r.width / scale), h = Math.round(r.height / scale);
-  const { data } = await sharp(r.file).removeAlpha().toColourspace('srgb').resize(w, h, { fit: 'fill' }).raw().toBuffer({ resolveWithObject: true });
-  const thumb = { width: w, height: h, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+  const thumb = await readResizedRgb(r.file, w, h);
   const marker = threshold ?? (model.scale === 'z-level' ? 3 : upperMedian(r.crops));
   const png = await renderHeatmap(thumb, scale, cropTiles(r, cropSize), { scale: model.scale, threshold: marker });
   const path = join(outDir, `${basename(r.file, extname(r.file))}.heatmap.png`);

@@ -1,0 +1,12 @@
+/** An image file read at another size (for heat-map backgrounds): sharp decodes and resizes. */
+import sharp from 'sharp';
+import type { RgbImage } from '../core/image.js';
+
+/**
+ * The file as sRGB RGB pixels stretched to exactly width x height (alpha dropped), as one
+ * resample of the decoded image.
+ */
+export async function readResizedRgb(file: string, width: number, height: number): Promise<RgbImage> {
+  const { data } = await sharp(file).removeAlpha().toColourspace('srgb').resize(width, height, { fit: 'fill' }).raw().toBuffer({ resolveWithObject: true });
+  return { width, height, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+}
