@@ -93,7 +93,7 @@ const table = [];
 for (const m of MODELS.filter((x) => !ONLY || x.file === ONLY)) {
   const out = join(work, m.file.replace('.json', ''));
   const train = run(['train', '--list', join(trainSet, 'list.txt'), '--images', join(trainSet, 'images'), '--kernels', String(m.kernels),
-    '--loss', m.loss, '--epochs', String(EPOCHS), '--step', String(STEP), '--val-crops', '3', '--checkpoint-every', '100', '--seed', String(SEED), '-o', out]);
+    '--loss', m.loss, '--epochs', String(EPOCHS), '--step', String(STEP), '--val-crops', '3', '--checkpoint-every', '100', '--seed', String(SEED), '--force', '-o', out]);
   const evaluation = run(['eval', '--weights', join(out, 'model.json'), '--focuspath', join(testSet, 'list.txt'), '--images', join(testSet, 'images'), '--format', 'json']);
   const metrics = JSON.parse(evaluation.out).metrics;
   const doc = JSON.parse(readFileSync(join(out, 'model.json'), 'utf8'));

@@ -30,6 +30,7 @@ interface TrainOpts {
   threads: number;
   checkpointEvery: number;
   resume?: string;
+  force?: boolean;
   cacheMem: number;
   cacheDir?: string;
   keepCache?: boolean;
@@ -69,6 +70,7 @@ export function trainCommand(): Command {
     .option('-t, --threads <n>', 'worker threads for crops and forward passes', intOption('threads', 1, 256), availableParallelism())
     .option('--checkpoint-every <k>', 'write checkpoint.json every k epochs (and after the last)', intOption('checkpoint-every', 1, 100000), 1)
     .option('--resume <checkpoint>', 'continue a run from its checkpoint.json (same data; --epochs may be raised)')
+    .option('--force', 'train into an output folder that already holds a run, replacing its model.json, checkpoint.json and log.csv')
     .option('--cache-mem <GB>', 'keep decoded training pixels in memory up to this size, else in a disk cache under the output folder', numberOption('cache-mem', 0, 1e6), 4)
     .option('--cache-dir <dir>', 'disk cache folder (default <out>/pixel-cache)')
     .option('--keep-cache', 'keep the disk pixel cache after a successful run')
@@ -84,7 +86,9 @@ export function trainCommand(): Command {
 
 async function runTrain(opts: TrainOpts, given: (key: string) => boolean, command: string): Promise<number> {
   // loaded here, not at start-up: `focuslite --help` and the other commands never pay for it
-  const [{ loadTrainingData }, { train }, { readCheckpoint }] = await Promise.all([import('../train/training-data.js'), import('../train/trainer.js'), import('../train/checkpoint.js')]);
+  const [{ loadTrainingData }, { claimOutputFolder, train }, { readCheckpoint }] = await Promise.all([import('../train/training-data.js'), import('../train/trainer.js'), import('../train/checkpoint.js')]);
+  // Before anything slow: a folder holding another run is refused (or cleared with --force).
+  claimOutputFolder(opts.output, { resume: opts.resume !== undefined, force: opts.force === true });
   // A resumed run takes its settings (and the seed of its validation split) from the checkpoint;
   // only options given explicitly are passed on, and the trainer rejects any that conflict.
   const resumed = opts.resume ? readCheckpoint(opts.resume) : null;
@@ -102,6 +106,19 @@ async function runTrain(opts: TrainOpts, given: (key: string) => boolean, comman
   let bar: Progress | null = null;
   let cacheBar: Progress | null = null;
   let totalEpochs = resumed && !given('epochs') ? resumed.config.epochs : opts.epochs;
+  // Ctrl-C / kill: files are written synchronously between epochs, so the handler never runs
+  // mid-write; it says what is on disk (model.json records the run as unfinished) and how to go on.
+  let epochsDone = resumed?.epochsDone ?? 0;
+  let checkpointed = resumed?.epochsDone ?? 0;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    const checkpoint = join(opts.output, 'checkpoint.json');
+    const next = checkpointed > 0 ? `continue with --resume ${checkpoint} (epoch ${checkpointed})` : 'no checkpoint was written yet';
+    const model = epochsDone > 0 ? `${join(opts.output, 'model.json')} is marked unfinished` : 'no model was written';
+    log(`\nfocuslite train: interrupted (${signal}) after ${epochsDone} of ${totalEpochs} epochs; ${model}; ${next}`);
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   const res = await train({
     config,
     train: data.train,
@@ -138,9 +155,14 @@ async function runTrain(opts: TrainOpts, given: (key: string) => boolean, comman
         bar?.stop();
         bar = null;
         const val = row.valSrcc !== null || row.valPlcc !== null ? `, val SRCC ${row.valSrcc?.toFixed(4) ?? '-'} PLCC ${row.valPlcc?.toFixed(4) ?? '-'}` : '';
-        log(`epoch ${row.epoch}/${totalEpochs}: lr ${row.lr.toPrecision(3)}, loss ${row.trainLoss.toFixed(4)}${val}, ${row.seconds.toFixed(1)} s${improved ? ' (saved)' : ''}`);
+        epochsDone = row.epoch;
+        if (row.epoch % opts.checkpointEvery === 0 || row.epoch === totalEpochs) checkpointed = row.epoch;
+        log(`epoch ${row.epoch}/${totalEpochs}: lr ${row.lr.toPrecision(3)}, loss ${row.trainLoss.toFixed(4)}${val}, ${row.seconds.toFixed(1)} s${improved ? ' (best so far)' : ''}`);
       },
     },
+  }).finally(() => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   });
   totalEpochs = res.log.length;
   const b = res.best;

@@ -31,6 +31,17 @@ function valueText(v: unknown): string {
   return typeof v === 'string' ? v : JSON.stringify(v);
 }
 
+/**
+ * provenance.training of a model trained by focuslite (see train/trainer.ts), in words; null
+ * when the model has no such record (imported or older models).
+ */
+export function trainingText(provenance: Provenance): string | null {
+  const t = (provenance as Record<string, unknown>)['training'] as { epochsCompleted?: unknown; epochsPlanned?: unknown; finished?: unknown } | undefined;
+  if (!t || typeof t !== 'object' || typeof t.epochsCompleted !== 'number' || typeof t.epochsPlanned !== 'number' || typeof t.finished !== 'boolean') return null;
+  const epochs = `${t.epochsCompleted} of ${t.epochsPlanned} epochs`;
+  return t.finished ? `${epochs}, finished` : `${epochs}, NOT FINISHED (the run was interrupted or failed; this is its best model so far)`;
+}
+
 /** Aligned `name: value` lines. */
 export function formatModelInfo(info: ModelInfo): string[] {
   const rows: Array<[string, string]> = [
@@ -41,7 +52,11 @@ export function formatModelInfo(info: ModelInfo): string[] {
     ['parameters', String(info.parameters)],
     ['source', info.provenance.source],
   ];
-  for (const [k, v] of Object.entries(info.provenance)) if (k !== 'source' && v !== undefined) rows.push([k, valueText(v)]);
+  const training = trainingText(info.provenance);
+  if (training !== null) rows.push(['training', training]);
+  for (const [k, v] of Object.entries(info.provenance)) {
+    if (k !== 'source' && v !== undefined && !(k === 'training' && training !== null)) rows.push([k, valueText(v)]);
+  }
   const width = Math.max(...rows.map(([k]) => k.length)) + 2;
   return rows.map(([k, v]) => `${`${k}:`.padEnd(width)}${v}`);
 }

@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
+import { namedFsError } from './fs-errors.js';
 
 export type AtomicData =
   | string
@@ -32,8 +33,20 @@ function isChunkIterable(d: AtomicData): d is Iterable<string | Uint8Array> | As
   return typeof d !== 'string' && !(d instanceof Uint8Array);
 }
 
-/** Write `data` to `path` atomically (see the file comment). Rejects, leaving `path` untouched, on any failure. */
+/**
+ * Write `data` to `path` atomically (see the file comment). Rejects, leaving `path` untouched, on
+ * any failure; a file-system failure (ENOSPC, EACCES, ...) says `<path>: cannot write (<reason>)`,
+ * naming the target rather than the temporary file, and keeps its `code`.
+ */
 export async function writeFileAtomic(path: string, data: AtomicData, opts: AtomicWriteOptions = {}): Promise<void> {
+  try {
+    await writeAtomic(path, data, opts);
+  } catch (err) {
+    throw namedFsError(path, 'write', err);
+  }
+}
+
+async function writeAtomic(path: string, data: AtomicData, opts: AtomicWriteOptions): Promise<void> {
   const target = resolve(path);
   const tmp = tempPathFor(target);
   const fh = await open(tmp, 'wx', opts.mode ?? 0o666);
@@ -75,6 +88,14 @@ async function syncDir(dir: string): Promise<void> {
  * written between epochs, synth list files). Same temp naming, fsync and rename; no folder fsync.
  */
 export function writeFileAtomicSync(path: string, data: string | Uint8Array): void {
+  try {
+    writeAtomicSync(path, data);
+  } catch (err) {
+    throw namedFsError(path, 'write', err);
+  }
+}
+
+function writeAtomicSync(path: string, data: string | Uint8Array): void {
   const target = resolve(path);
   const tmp = tempPathFor(target);
   const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;

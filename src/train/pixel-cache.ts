@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import type { RgbImage } from '../core/image.js';
 import { decodeImage } from '../io/decode.js';
 import { writeFileAtomicSync } from '../io/atomic.js';
+import { namedFsError } from '../io/fs-errors.js';
 import { readImageHeader } from '../io/image-header.js';
 
 /** Largest single shared buffer (V8 on Node 20 limits one ArrayBuffer to about 4 GiB). */
@@ -248,9 +249,17 @@ export async function buildPixelCache(paths: readonly string[], options: BuildCa
   }
 
   if (!options.dir) throw new Error(`The pixel cache needs ${(total / 2 ** 30).toFixed(2)} GB, more than the ${(memBytes / 2 ** 30).toFixed(2)} GB memory budget, and no cache folder was given`);
-  mkdirSync(options.dir, { recursive: true });
-  const file = join(options.dir, 'pixels.bin');
-  const indexFile = join(options.dir, 'pixels.json');
+  const cacheDir = options.dir;
+  // File-system failures name the cache file and say how much it needs (ENOSPC is the usual one).
+  const needs = `the disk pixel cache needs ${total >= 2 ** 30 ? `${(total / 2 ** 30).toFixed(2)} GB` : `${(total / 2 ** 20).toFixed(1)} MB`} (choose its folder with --cache-dir, or keep it in memory with a larger --cache-mem)`;
+  const diskError = (path: string, err: unknown): unknown => namedFsError(path, 'write the pixel cache', err, needs);
+  try {
+    mkdirSync(cacheDir, { recursive: true });
+  } catch (err) {
+    throw diskError(cacheDir, err);
+  }
+  const file = join(cacheDir, 'pixels.bin');
+  const indexFile = join(cacheDir, 'pixels.json');
   const dispose = (): void => {
     rmSync(file, { force: true });
     rmSync(indexFile, { force: true });
@@ -275,21 +284,28 @@ export async function buildPixelCache(paths: readonly string[], options: BuildCa
     }
   }
   rmSync(indexFile, { force: true });
-  const fh = await open(file, 'w');
+  const onDisk = <T>(p: Promise<T>): Promise<T> => p.catch((err: unknown) => {
+    throw diskError(file, err);
+  });
+  const fh = await onDisk(open(file, 'w'));
+  let complete = false;
   try {
-    await fh.truncate(total);
+    await onDisk(fh.truncate(total));
     await mapLimit(infos, concurrency, async (info, i) => {
       const img = await decodeChecked(info, transform, sizes[i]!);
       let off = 0;
       while (off < img.data.length) {
-        const { bytesWritten } = await fh.write(img.data, off, img.data.length - off, images[i]!.offset + off);
+        const { bytesWritten } = await onDisk(fh.write(img.data, off, img.data.length - off, images[i]!.offset + off));
         off += bytesWritten;
       }
       tick();
     });
-    await fh.sync();
+    await onDisk(fh.sync());
+    complete = true;
   } finally {
-    await fh.close();
+    await fh.close().catch(() => undefined);
+    // An incomplete cache is never trusted (it has no index); removing it frees the disk it took.
+    if (!complete) rmSync(file, { force: true });
   }
   const index: IndexJson = { format: INDEX_FORMAT, version: INDEX_VERSION, images };
   writeFileAtomicSync(indexFile, JSON.stringify(index));

@@ -17,11 +17,12 @@
  * published protocol. The model with the best validation SRCC is saved (the last one when there
  * is no validation set).
  *
- * Output (all written atomically): <out>/model.json (focuslite weights, with provenance),
+ * Output (all written atomically): <out>/model.json (focuslite weights, with provenance; rewritten
+ * every epoch with provenance.training = epochs completed / planned and whether the run finished),
  * <out>/log.csv (epoch, lr, train_loss, val_srcc, val_plcc, seconds), <out>/checkpoint.json.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { cropImage, type RgbImage } from '../core/image.js';
 import type { ScoreScale } from '../core/model.js';
@@ -30,6 +31,7 @@ import { serializeModel } from '../core/weights.js';
 import { pearson, spearman } from '../core/stats.js';
 import { Adam, stepLr } from './adam.js';
 import { writeFileAtomicSync } from '../io/atomic.js';
+import { namedFsError } from '../io/fs-errors.js';
 import { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, readCheckpoint, writeCheckpoint, type BestState, type Checkpoint, type LogRow, type TrainConfig } from './checkpoint.js';
 import { createEngine, type CropEngine } from './engine.js';
 import { LOSS_NAMES, lossFunction } from './losses.js';
@@ -230,6 +232,40 @@ function sameConfig(a: TrainConfig, b: TrainConfig): string[] {
   return keys.filter((k) => a[k] !== b[k]).map((k) => `${k} (checkpoint ${String(a[k])}, requested ${String(b[k])})`);
 }
 
+/**
+ * How far a run got, recorded in model.json's provenance: a model saved mid-run (best so far)
+ * says `finished: false`, so an interrupted run never looks complete.
+ */
+export interface TrainingRecord {
+  epochsCompleted: number;
+  epochsPlanned: number;
+  finished: boolean;
+}
+
+export function trainingRecord(epochsCompleted: number, epochsPlanned: number): TrainingRecord {
+  return { epochsCompleted, epochsPlanned, finished: epochsCompleted >= epochsPlanned };
+}
+
+/** The files a run writes into its folder (the pixel cache aside). */
+export const RUN_FILES = ['model.json', 'checkpoint.json', 'log.csv'] as const;
+
+/**
+ * Before a new run into `outDir`: refuse a folder that already holds a run (model.json or
+ * checkpoint.json) unless resuming or forced; when forced, remove the old run's files first, so
+ * that a new run interrupted early cannot leave the old model looking like its result.
+ */
+export function claimOutputFolder(outDir: string, mode: { resume: boolean; force: boolean }): void {
+  const present = RUN_FILES.filter((f) => existsSync(join(outDir, f)));
+  if (mode.resume || present.length === 0) return;
+  const holdsRun = present.includes('model.json') || present.includes('checkpoint.json');
+  if (!holdsRun) return;
+  if (!mode.force) {
+    const resume = present.includes('checkpoint.json') ? `--resume ${join(outDir, 'checkpoint.json')} to continue it or ` : '';
+    throw new Error(`${outDir}: already holds a training run (${present.join(', ')}); use ${resume}--force to replace it, or another --output folder`);
+  }
+  for (const f of present) rmSync(join(outDir, f), { force: true });
+}
+
 /** Runs (or resumes) a training run; see the file comment. */
 export async function train(options: TrainOptions): Promise<TrainResult> {
   const outDir = options.outDir;
@@ -270,7 +306,11 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const log: LogRow[] = resumed ? [...resumed.log] : [];
   const startEpoch = resumed?.epochsDone ?? 0;
 
-  mkdirSync(outDir, { recursive: true });
+  try {
+    mkdirSync(outDir, { recursive: true });
+  } catch (err) {
+    throw namedFsError(outDir, 'create the output folder', err);
+  }
   const modelPath = join(outDir, 'model.json');
   const logPath = join(outDir, 'log.csv');
   const checkpointPath = join(outDir, 'checkpoint.json');
@@ -308,8 +348,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const widths = trainCache.descriptor.entries.map((e) => e.width);
   const heights = trainCache.descriptor.entries.map((e) => e.height);
 
-  const provenance = (b: BestState): Record<string, unknown> & { source: string } => ({
+  const provenance = (b: BestState, epochsDone: number): Record<string, unknown> & { source: string } => ({
     source: 'trained by focuslite',
+    training: trainingRecord(epochsDone, config.epochs),
     ...(options.command ? { command: options.command } : {}),
     seed: config.seed,
     loss: config.loss,
@@ -325,8 +366,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       ? { validation: { srcc: b.srcc, plcc: b.plcc, crops: config.valCrops === 1 ? 'centre' : `${config.valCrops}x${config.valCrops} grid` } }
       : {}),
   });
-  const saveModel = (b: BestState): void => {
-    const model = paramsToModel(layout, Float64Array.from(b.params), scale, provenance(b));
+  const saveModel = (b: BestState, epochsDone: number): void => {
+    const model = paramsToModel(layout, Float64Array.from(b.params), scale, provenance(b, epochsDone));
     writeFileAtomicSync(modelPath, serializeModel(model));
   };
   const checkpoint = (epochsDone: number): Checkpoint => ({
@@ -396,10 +437,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       }
       // Best = highest validation SRCC (an undefined SRCC never wins); without validation, the latest.
       const improved = valItems.length === 0 || best === null || (srcc !== null && (best.srcc === null || srcc > best.srcc));
-      if (improved) {
-        best = { epoch: epoch + 1, srcc, plcc, params: Array.from(params) };
-        saveModel(best);
-      }
+      if (improved) best = { epoch: epoch + 1, srcc, plcc, params: Array.from(params) };
+      // Every epoch, improved or not, so model.json always says how far the run got: a run
+      // killed after epoch k leaves a model marked `finished: false` with k epochs completed.
+      saveModel(best!, epoch + 1);
       const row: LogRow = { epoch: epoch + 1, lr, trainLoss: lossCount > 0 ? lossSum / lossCount : Number.NaN, valSrcc: srcc, valPlcc: plcc, seconds: (performance.now() - t0) / 1000 };
       log.push(row);
       writeFileAtomicSync(logPath, logCsv(log));
@@ -408,7 +449,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     }
     if (!best) throw new Error(`Nothing to train: the checkpoint already holds ${startEpoch} of ${config.epochs} epochs`);
     // Rewritten at the end too, so a run resumed into a new folder also ends with its best model.
-    saveModel(best);
+    saveModel(best, config.epochs);
   } finally {
     await engine.close();
   }

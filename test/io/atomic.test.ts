@@ -3,8 +3,9 @@ import assert from 'node:assert/strict';
 import { mkdtemp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tempPathFor, writeFileAtomic, writeFileAtomicSync } from '../../src/io/atomic.js';
+import { mountSmallDisk } from './tmpfs.js';
 
 async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'focuslite-atomic-'));
@@ -98,4 +99,25 @@ test('writeFileAtomicSync replaces whole files and leaves no temporary file behi
     assert.deepEqual(readdirSync(dir).sort(), ['busy', 'x.json']);
     assert.ok(existsSync(join(dir, 'busy', 'keep.txt')));
   });
+});
+
+test('a full disk (real ENOSPC) names the target file, keeps the code and leaves no temporary file', async (t) => {
+  const disk = mountSmallDisk(256);
+  if (typeof disk === 'string') return t.skip(disk);
+  try {
+    const target = join(disk.dir, 'checkpoint.json');
+    writeFileSync(target, 'old');
+    const filler = disk.fill();
+    const big = 'x'.repeat(100_000);
+    const message = /^.*checkpoint\.json: cannot write \(no space left on device \(ENOSPC\)\)$/;
+    assert.throws(() => writeFileAtomicSync(target, big), (err: Error & { code?: string }) => message.test(err.message) && err.code === 'ENOSPC');
+    await assert.rejects(writeFileAtomic(target, big), (err: Error & { code?: string }) => message.test(err.message) && err.code === 'ENOSPC');
+    assert.equal(readFileSync(target, 'utf8'), 'old');
+    assert.deepEqual(readdirSync(disk.dir).sort(), ['checkpoint.json', 'filler.bin']);
+    rmSync(filler);
+    writeFileAtomicSync(target, big);
+    assert.equal(readFileSync(target, 'utf8').length, 100_000);
+  } finally {
+    disk.unmount();
+  }
 });

@@ -81,6 +81,8 @@ test('resume continues exactly: 4 epochs == 2 epochs + resume to 4 (2 kernels, m
   const full = await train({ train: trainSet, val: valSet, outDir: join(root, 'res-full'), config, threads: 2 });
   const half = await train({ train: trainSet, val: valSet, outDir: join(root, 'res-half'), config: { ...config, epochs: 2 }, threads: 1 });
   assert.equal(readCheckpoint(half.checkpointPath).epochsDone, 2);
+  const trainingOf = (path: string): unknown => (parseWeights(readFileSync(path, 'utf8')).provenance as unknown as { training: unknown }).training;
+  assert.deepEqual(trainingOf(half.modelPath), { epochsCompleted: 2, epochsPlanned: 2, finished: true });
   const rest = await train({ train: trainSet, val: valSet, outDir: join(root, 'res-rest'), config: { epochs: 4 }, resume: half.checkpointPath, threads: 2 });
   assert.deepEqual(Array.from(rest.params), Array.from(full.params));
   const strip = (cp: ReturnType<typeof readCheckpoint>) => ({ ...cp, log: cp.log.map((r) => ({ ...r, seconds: 0 })) });
@@ -88,6 +90,7 @@ test('resume continues exactly: 4 epochs == 2 epochs + resume to 4 (2 kernels, m
   assert.deepEqual(tensorsOf(rest.modelPath), tensorsOf(full.modelPath));
   const model = parseWeights(readFileSync(rest.modelPath, 'utf8'));
   assert.equal(model.scale, 'z-level');
+  assert.deepEqual(trainingOf(rest.modelPath), { epochsCompleted: 4, epochsPlanned: 4, finished: true });
   assert.equal(readFileSync(rest.logPath, 'utf8').trim().split('\n').length, 5);
 });
 
