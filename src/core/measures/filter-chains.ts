@@ -1,0 +1,85 @@
+/**
+ * Separable filtering for the measures (pure TS): a "chain" is a sequence of 1-D imfilter steps
+ * (./imfilter.ts) applied to one plane, e.g. FQPath's low-pass then MaxPol kernel along x. The
+ * measures ask for all their chains at once so a backend can copy the plane in once.
+ *
+ * Backends: `wasm-simd` (./filter-wasm.ts) where WebAssembly SIMD works, else `reference` (the
+ * TypeScript loops). Both give the same bits (test/core/measures/filter-wasm.test.ts); the choice
+ * only changes speed. `setFilterBackend` pins one (tests, benchmarks).
+ */
+import type { Plane } from './gray.js';
+import { filterColumns, filterRows } from './imfilter.js';
+import { createWasmFilterBackend } from './filter-wasm.js';
+import { scratchF64 } from './scratch.js';
+
+export interface FilterStep {
+  /** 'x': along rows (MATLAB row-vector kernel); 'y': along columns */
+  readonly axis: 'x' | 'y';
+  readonly taps: Float64Array;
+}
+export type FilterChain = readonly FilterStep[];
+
+export interface FilterChainsBackend {
+  readonly name: string;
+  /** chain i's result (same size as g) into outs[i]; the outputs must not alias g or each other */
+  run(g: Plane, chains: readonly FilterChain[], outs: readonly Float64Array[]): void;
+}
+
+export const referenceFilterBackend: FilterChainsBackend = {
+  name: 'reference',
+  run(g, chains, outs) {
+    chains.forEach((chain, i) => {
+      const out = outs[i]!;
+      if (chain.length === 0) {
+        out.set(g.data);
+        return;
+      }
+      let p: Plane = g;
+      chain.forEach((step, s) => {
+        // the last step writes the output; earlier ones alternate between it and a scratch plane
+        const toOut = (chain.length - 1 - s) % 2 === 0;
+        const dst = toOut ? out : scratchF64('filter.reference', g.data.length);
+        p = step.axis === 'x' ? filterRows(p, step.taps, dst) : filterColumns(p, step.taps, dst);
+      });
+    });
+  },
+};
+
+let chosen: FilterChainsBackend | null = null;
+
+function defaultBackend(): FilterChainsBackend {
+  try {
+    return createWasmFilterBackend();
+  } catch {
+    // No WebAssembly SIMD here (old engine, or disabled): the TypeScript loops give the same numbers.
+    return referenceFilterBackend;
+  }
+}
+
+/** The backend in use (chosen on first use). */
+export function filterBackend(): FilterChainsBackend {
+  return (chosen ??= defaultBackend());
+}
+
+/** Pin a backend by name (`wasm-simd` or `reference`); throws if it cannot run here. */
+export function setFilterBackend(name: 'wasm-simd' | 'reference'): FilterChainsBackend {
+  chosen = name === 'reference' ? referenceFilterBackend : createWasmFilterBackend();
+  return chosen;
+}
+
+/**
+ * Apply each chain to g. Results go into `outs` (one array of g's size per chain) when given, else
+ * into new arrays; returns them.
+ */
+export function runFilterChains(g: Plane, chains: readonly FilterChain[], outs?: readonly Float64Array[]): Float64Array[] {
+  const n = g.width * g.height;
+  if (g.data.length !== n) throw new Error(`Expected ${n} values for a ${g.width}x${g.height} plane but received ${g.data.length}`);
+  const targets = outs ? [...outs] : chains.map(() => new Float64Array(n));
+  if (targets.length !== chains.length) throw new Error(`Expected ${chains.length} output arrays but received ${targets.length}`);
+  for (const t of targets) {
+    if (t.length !== n) throw new Error(`Expected output arrays of ${n} values but received ${t.length}`);
+    if (t.buffer === g.data.buffer) throw new Error('filter outputs must not share memory with the input plane');
+  }
+  filterBackend().run(g, chains, targets);
+  return targets;
+}
