@@ -7,6 +7,7 @@
  * MATLAB's to the last bit: every step below is one IEEE operation in MATLAB's order.
  * Data are given as several arrays (`[a; b]` in MATLAB) to avoid concatenating millions of values.
  */
+import { integer } from '../check.js';
 import { eps, pow10 } from './rounding.js';
 
 export type Samples = readonly Float64Array[];
@@ -56,7 +57,7 @@ function extent(samples: Samples, finite: boolean): { min: number; max: number }
 }
 
 function checkBins(nb: number): void {
-  if (!Number.isInteger(nb) || nb < 1) throw new Error(`Expected a positive integer bin count but received ${nb}`);
+  integer('bins', nb, 1, 1e6);
 }
 
 /**

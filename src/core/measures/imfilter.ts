@@ -14,6 +14,7 @@
  * noise on flat background, so any other order (symmetric folding, FFT) would change which pixels
  * it keeps. The loops below keep that order per output and only interleave independent outputs.
  */
+import { integer } from '../check.js';
 import type { Plane } from './gray.js';
 
 /** 0-based index of sample t of a line of length n under symmetric (edge-repeating) extension. */
@@ -109,7 +110,7 @@ export function filterColumns(src: Plane, taps: ArrayLike<number>, out?: Float64
  * row-major, into `out` when given. 3x3 operators then run over the interior without index checks.
  */
 export function padSymmetric(src: Plane, r: number, out?: Float64Array): Plane {
-  if (!Number.isInteger(r) || r < 0) throw new Error(`Expected a non-negative integer pad but received ${r}`);
+  integer('pad', r, 0, 1e6);
   const { width: w, height: h } = src;
   const pw = w + 2 * r, ph = h + 2 * r;
   const data = out ?? new Float64Array(pw * ph);

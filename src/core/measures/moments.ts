@@ -4,6 +4,7 @@
  * a sorted vector left to right; being order-free lets us skip that sort and still agree with them
  * to far below the parity tolerance (their own rounding error is about n times larger than ours).
  */
+import { integer } from '../check.js';
 
 /** Neumaier-compensated sum of `values[from..to)`. */
 export function compensatedSum(values: Float64Array, from = 0, to = values.length): number {
@@ -38,7 +39,7 @@ export function powInt(x: number, p: number): number {
  * (1/n) sum x_i. NaN for no values (MATLAB: the mean of an empty vector is NaN).
  */
 export function centralMoment(values: Float64Array, p: number, from = 0, to = values.length): number {
-  if (!Number.isInteger(p) || p < 1) throw new Error(`Expected a positive integer moment order but received ${p}`);
+  integer('moment order', p, 1, 1000);
   const n = to - from;
   if (n <= 0) return NaN;
   const mean = compensatedSum(values, from, to) / n;

@@ -3,6 +3,7 @@
  * once per image and each crop is cut from it: the conversions are per pixel, so this gives the same
  * numbers as cutting the RGB crop and converting it, without converting every overlap again.
  */
+import { integer } from '../check.js';
 import type { RgbImage } from '../image.js';
 import { cropPlane, type Plane } from './gray.js';
 import { scratchF64, trimScratch } from './scratch.js';
@@ -22,7 +23,7 @@ export interface PlaneMeasureSpec {
 
 function checkOrigins(image: RgbImage, xs: ArrayLike<number>, ys: ArrayLike<number>, cropSize: number): void {
   if (xs.length !== ys.length) throw new Error(`Expected as many y origins as x origins (${xs.length}) but received ${ys.length}`);
-  if (!Number.isInteger(cropSize) || cropSize < 1) throw new Error(`Expected a positive integer crop size but received ${cropSize}`);
+  integer('crop size', cropSize, 1, 1e6);
   if (cropSize > image.width || cropSize > image.height) {
     throw new Error(`image is ${image.width}x${image.height}, smaller than one ${cropSize}x${cropSize} crop`);
   }

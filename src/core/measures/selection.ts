@@ -4,6 +4,7 @@
  * first ..."); only which values are kept matters, because their moments are then taken with
  * compensated sums (./moments.ts) that do not depend on the order.
  */
+import { integer } from '../check.js';
 
 /**
  * Rearrange `a[0..n)` so that `a[0..k)` holds its k largest values (in no particular order);
@@ -17,8 +18,8 @@
  * branches of quickselect over all n (about 4x slower on a million values).
  */
 export function selectLargest(a: Float64Array, n: number, k: number): void {
-  if (!Number.isInteger(n) || n < 0 || n > a.length) throw new Error(`Expected a length between 0 and ${a.length} but received ${n}`);
-  if (!Number.isInteger(k) || k < 0 || k > n) throw new Error(`Expected a count between 0 and ${n} but received ${k}`);
+  integer('length', n, 0, a.length);
+  integer('count', k, 0, n);
   let lo = Infinity, hi = -Infinity;
   for (let i = 0; i < n; i++) {
     const v = a[i]!;
