@@ -21,26 +21,30 @@ export type FilterChain = readonly FilterStep[];
 
 export interface FilterChainsBackend {
   readonly name: string;
-  /** chain i's result (same size as g) into outs[i]; the outputs must not alias g or each other */
-  run(g: Plane, chains: readonly FilterChain[], outs: readonly Float64Array[]): void;
+  /**
+   * One result (same size as g) per chain, in buffers the backend owns and reuses: valid until
+   * its next `run` (the wasm backend returns views of its memory, so nothing is copied out).
+   */
+  run(g: Plane, chains: readonly FilterChain[]): Float64Array[];
 }
 
 export const referenceFilterBackend: FilterChainsBackend = {
   name: 'reference',
-  run(g, chains, outs) {
-    chains.forEach((chain, i) => {
-      const out = outs[i]!;
+  run(g, chains) {
+    const n = g.data.length;
+    return chains.map((chain, i) => {
+      const out = scratchF64(`filter.out${i}`, n);
       if (chain.length === 0) {
         out.set(g.data);
-        return;
+        return out;
       }
       let p: Plane = g;
       chain.forEach((step, s) => {
         // the last step writes the output; earlier ones alternate between it and a scratch plane
-        const toOut = (chain.length - 1 - s) % 2 === 0;
-        const dst = toOut ? out : scratchF64('filter.reference', g.data.length);
+        const dst = (chain.length - 1 - s) % 2 === 0 ? out : scratchF64('filter.tmp', n);
         p = step.axis === 'x' ? filterRows(p, step.taps, dst) : filterColumns(p, step.taps, dst);
       });
+      return out;
     });
   },
 };
@@ -68,18 +72,11 @@ export function setFilterBackend(name: 'wasm-simd' | 'reference'): FilterChainsB
 }
 
 /**
- * Apply each chain to g. Results go into `outs` (one array of g's size per chain) when given, else
- * into new arrays; returns them.
+ * Apply each chain to g: one result plane per chain, in buffers owned by the backend that stay
+ * valid until the next call (callers may work on them in place).
  */
-export function runFilterChains(g: Plane, chains: readonly FilterChain[], outs?: readonly Float64Array[]): Float64Array[] {
+export function runFilterChains(g: Plane, chains: readonly FilterChain[]): Float64Array[] {
   const n = g.width * g.height;
   if (g.data.length !== n) throw new Error(`Expected ${n} values for a ${g.width}x${g.height} plane but received ${g.data.length}`);
-  const targets = outs ? [...outs] : chains.map(() => new Float64Array(n));
-  if (targets.length !== chains.length) throw new Error(`Expected ${chains.length} output arrays but received ${targets.length}`);
-  for (const t of targets) {
-    if (t.length !== n) throw new Error(`Expected output arrays of ${n} values but received ${t.length}`);
-    if (t.buffer === g.data.buffer) throw new Error('filter outputs must not share memory with the input plane');
-  }
-  filterBackend().run(g, chains, targets);
-  return targets;
+  return filterBackend().run(g, chains);
 }

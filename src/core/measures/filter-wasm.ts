@@ -3,7 +3,7 @@
  * base64 by scripts/build-wasm-filters.mjs). Pure TS: instantiates synchronously, no platform
  * imports. Same bits as ./imfilter.ts (see assembly/filters.ts), 4-6x faster.
  *
- * Memory: one instance is kept for planes up to KEEP_BYTES (a 2048² image runs three 32 MB planes);
+ * Memory: one instance is kept for requests up to KEEP_BYTES (2 + one per chain planes of 8 bytes a pixel);
  * a larger request gets a throw-away instance, so one big image does not pin its memory for the
  * life of the process (WebAssembly memory never shrinks).
  */
@@ -65,10 +65,11 @@ function ensureMemory(ex: FilterExports, bytes: number): void {
 let kept: FilterExports | null = null;
 
 /**
- * Run the chains in wasm memory: the plane is copied in once, each chain's steps run between
- * scratch planes, and each chain's result is copied out.
+ * Run the chains in wasm memory: the plane is copied in once, each chain's steps alternate between
+ * its output plane and a scratch plane so that the last lands in the output, and the outputs are
+ * returned as views of wasm memory (valid until the next call, which may move or reuse them).
  */
-function runChains(g: Plane, chains: readonly FilterChain[], outs: readonly Float64Array[]): void {
+function runChains(g: Plane, chains: readonly FilterChain[]): Float64Array[] {
   const { width, height } = g;
   const planeBytes = align16(width * height * 8);
   let maxTaps = 1, tapBytes = 0;
@@ -78,9 +79,9 @@ function runChains(g: Plane, chains: readonly FilterChain[], outs: readonly Floa
       tapBytes += align16(step.taps.length * 8);
     }
   }
-  // taps | padded row | column tile | input plane | two working planes
+  // taps | padded row | column tile | input plane | scratch plane | one plane per chain
   const fixed = tapBytes + align16((width + maxTaps) * 8) + align16((height + maxTaps) * 64);
-  const need = fixed + 3 * planeBytes + 64;
+  const need = fixed + (2 + chains.length) * planeBytes + 64;
   if (need > MAX_BYTES) throw new Error(`a ${width}x${height} plane is too large for the WebAssembly filters`);
   const ex = need <= KEEP_BYTES ? (kept ??= instantiate()) : instantiate();
   const base = align16(ex.heapBase());
@@ -102,22 +103,22 @@ function runChains(g: Plane, chains: readonly FilterChain[], outs: readonly Floa
   const padded = take((width + maxTaps) * 8);
   const tile = take((height + maxTaps) * 64);
   const input = take(planeBytes);
-  const work = [take(planeBytes), take(planeBytes)] as const;
+  const tmp = take(planeBytes);
+  const outputs = chains.map(() => take(planeBytes));
   f64.set(g.data, input / 8);
-  chains.forEach((chain, ci) => {
-    if (chain.length === 0) {
-      outs[ci]!.set(g.data);
-      return;
-    }
+  const n = width * height;
+  return chains.map((chain, ci) => {
+    const out = outputs[ci]!;
+    if (chain.length === 0) f64.set(g.data, out / 8);
     let src = input;
     chain.forEach((step, si) => {
-      const dst = work[si % 2]!;
+      const dst = (chain.length - 1 - si) % 2 === 0 ? out : tmp;
       const taps = tapsAt[ci]![si]!;
       if (step.axis === 'x') ex.filterRows(src, dst, width, height, taps, step.taps.length, padded);
       else ex.filterColumns(src, dst, width, height, taps, step.taps.length, tile);
       src = dst;
     });
-    outs[ci]!.set(f64.subarray(src / 8, src / 8 + width * height));
+    return f64.subarray(out / 8, out / 8 + n);
   });
 }
 

@@ -12,7 +12,6 @@ import { matlabHist } from './histogram.js';
 import { keptFractionFqpath, keptMoment, kStarSpread, negLog10Abs, positivePairs, sigmaAt } from './maxpol-core.js';
 import { FQPATH_KERNEL, FQPATH_LOWPASS } from './maxpol-kernels.js';
 import { planeMeasure } from './plane-measure.js';
-import { scratchF64 } from './scratch.js';
 
 const LOWPASS = Float64Array.from(FQPATH_LOWPASS);
 const KERNEL = Float64Array.from(FQPATH_KERNEL);
@@ -43,21 +42,17 @@ export interface FqpathTrace {
  * 4. -log10 |4th central moment| of the round(c M) largest (sqrt r_x + sqrt r_y)^2.
  */
 export function fqpathTrace(g: Plane): FqpathTrace {
-  const n = g.width * g.height;
-  const [rx, ry] = runFilterChains(
-    g,
-    [
-      [{ axis: 'x', taps: LOWPASS }, { axis: 'x', taps: KERNEL }],
-      [{ axis: 'y', taps: LOWPASS }, { axis: 'y', taps: KERNEL }],
-    ],
-    [scratchF64('maxpol.r1', n), scratchF64('maxpol.r2', n)],
-  ) as [Float64Array, Float64Array];
-  const { a, b, count } = positivePairs(rx, ry, undefined, rx, ry);
-  const hist = matlabHist([a.subarray(0, count), b.subarray(0, count)], 50);
+  const [rx, ry] = runFilterChains(g, [
+    [{ axis: 'x', taps: LOWPASS }, { axis: 'x', taps: KERNEL }],
+    [{ axis: 'y', taps: LOWPASS }, { axis: 'y', taps: KERNEL }],
+  ]) as [Float64Array, Float64Array];
+  const { a, b, count, maxA, maxB, min } = positivePairs(rx, ry, undefined, rx, ry);
+  const range = count > 0 ? { min, max: Math.max(maxA, maxB) } : undefined;
+  const hist = matlabHist([a.subarray(0, count), b.subarray(0, count)], 50, range);
   const kStar = kStarSpread(hist.counts);
   const sigma = sigmaAt(hist.positions, kStar);
   const c = keptFractionFqpath(sigma);
-  const { keep, moment } = keptMoment(a, b, count, c, 4);
+  const { keep, moment } = keptMoment(a, b, count, c, 4, maxA, maxB);
   return { M: count, histMin: hist.min, histMax: hist.max, kStar, sigma, c, keep, moment, score: negLog10Abs(moment) };
 }
 

@@ -12,6 +12,15 @@ import { eps, pow10 } from './rounding.js';
 
 export type Samples = readonly Float64Array[];
 
+/**
+ * The data's smallest and largest value (NaN skipped; for histcounts also infinities), when the
+ * caller already has them from a pass it makes anyway: the histograms then skip their own.
+ */
+export interface DataRange {
+  readonly min: number;
+  readonly max: number;
+}
+
 export interface Histogram {
   /** bin counts (integers, as doubles) */
   readonly counts: Float64Array;
@@ -107,9 +116,9 @@ function binLeftClosed(x: Float64Array, edges: Float64Array, nb: number, w: numb
  * (e_{k-1}, e_k], bin nb (e_{nb-1}, +inf). Constant data: min -= floor(nb/2) + 0.5,
  * max += ceil(nb/2) - 0.5 first. No data: all counts 0, centres 1..nb (MATLAB's choice).
  */
-export function matlabHist(samples: Samples, nb: number): Histogram {
+export function matlabHist(samples: Samples, nb: number, knownRange?: DataRange): Histogram {
   checkBins(nb);
-  const range = extent(samples, false);
+  const range = knownRange ?? extent(samples, false);
   let { min, max } = range;
   const counts = new Float64Array(nb);
   const positions = new Float64Array(nb);
@@ -174,9 +183,9 @@ export function niceEdges(xmin: number, xmax: number, nb: number): Float64Array 
  * edges[k] <= v < edges[k+1], the last bin also v == edges[nb]; values outside and NaN are not
  * counted. No finite data: edges 0..nb, counts 0.
  */
-export function matlabHistcounts(samples: Samples, nb: number): Histogram {
+export function matlabHistcounts(samples: Samples, nb: number, knownRange?: DataRange): Histogram {
   checkBins(nb);
-  const { min, max } = extent(samples, true);
+  const { min, max } = knownRange ?? extent(samples, true);
   const counts = new Float64Array(nb);
   if (min > max) return { counts, positions: Float64Array.from({ length: nb + 1 }, (_, k) => k), min, max };
   const edges = niceEdges(min, max, nb);

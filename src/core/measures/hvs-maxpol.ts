@@ -10,12 +10,12 @@
  * v_j = -log10 |moment_j| below. The original's scores are exactly -1 times these.
  */
 import { matlabGray, type Plane } from './gray.js';
-import { runFilterChains } from './filter-chains.js';
+import { runFilterChains, type FilterChain } from './filter-chains.js';
 import { matlabHistcounts } from './histogram.js';
 import { keptFractionFqpath, keptMoment, kStarSpread, negLog10Abs, positivePairs, sigmaAt } from './maxpol-core.js';
 import { HVS_MAXPOL_KERNEL_1, HVS_MAXPOL_KERNEL_2 } from './maxpol-kernels.js';
 import { planeMeasure } from './plane-measure.js';
-import { scratchF64, scratchU8 } from './scratch.js';
+import { scratchU8 } from './scratch.js';
 
 const KERNELS = [Float64Array.from(HVS_MAXPOL_KERNEL_1), Float64Array.from(HVS_MAXPOL_KERNEL_2)] as const;
 /** moment order per kernel ('natural' images) */
@@ -51,17 +51,24 @@ export interface HvsKernelTrace {
  * 4. -log10 |central moment of order p_j| of the round(c M) largest (sqrt r_y + sqrt r_x)^2.
  */
 export function hvsKernelTrace(g: Plane, foreground: Uint8Array, j: 0 | 1): HvsKernelTrace {
-  const n = g.width * g.height;
-  const [ry, rx] = runFilterChains(g, [[{ axis: 'y', taps: KERNELS[j] }], [{ axis: 'x', taps: KERNELS[j] }]], [
-    scratchF64('maxpol.r1', n),
-    scratchF64('maxpol.r2', n),
-  ]) as [Float64Array, Float64Array];
-  const { a, b, count } = positivePairs(ry, rx, foreground, ry, rx);
-  const hist = matlabHistcounts([a.subarray(0, count), b.subarray(0, count)], 50);
+  const [ry, rx] = runFilterChains(g, chainsOf(j)) as [Float64Array, Float64Array];
+  return hvsKernelFromResponses(ry, rx, foreground, j);
+}
+
+/** The two filter chains of kernel j: along y (r_y), along x (r_x). */
+function chainsOf(j: 0 | 1): FilterChain[] {
+  return [[{ axis: 'y', taps: KERNELS[j] }], [{ axis: 'x', taps: KERNELS[j] }]];
+}
+
+/** Steps 2-4 from the responses of kernel j (overwritten). */
+function hvsKernelFromResponses(ry: Float64Array, rx: Float64Array, foreground: Uint8Array, j: 0 | 1): HvsKernelTrace {
+  const { a, b, count, maxA, maxB, min } = positivePairs(ry, rx, foreground, ry, rx);
+  const range = count > 0 ? { min, max: Math.max(maxA, maxB) } : undefined;
+  const hist = matlabHistcounts([a.subarray(0, count), b.subarray(0, count)], 50, range);
   const kStar = kStarSpread(hist.counts);
   const sigma = sigmaAt(hist.positions, kStar);
   const c = keptFractionFqpath(sigma);
-  const { keep, moment } = keptMoment(a, b, count, c, ORDERS[j]);
+  const { keep, moment } = keptMoment(a, b, count, c, ORDERS[j], maxA, maxB);
   const e = hist.positions;
   return { M: count, edgesFirst: e[0]!, edgesLast: e[e.length - 1]!, binWidth: e[1]! - e[0]!, kStar, sigma, c, keep, moment, value: negLog10Abs(moment) };
 }
@@ -82,9 +89,11 @@ export function hvsForeground(g: Plane): { mask: Uint8Array; count: number } {
 export function hvsMaxpolScore(g: Plane, kernels: 1 | 2): number {
   const { mask, count } = hvsForeground(g);
   if (count === 0) return 0;
-  const v1 = hvsKernelTrace(g, mask, 0).value;
-  if (kernels === 1) return v1;
-  const v2 = hvsKernelTrace(g, mask, 1).value;
+  if (kernels === 1) return hvsKernelTrace(g, mask, 0).value;
+  // both kernels' responses in one pass of the filter backend (the plane is copied in once)
+  const [ry1, rx1, ry2, rx2] = runFilterChains(g, [...chainsOf(0), ...chainsOf(1)]) as [Float64Array, Float64Array, Float64Array, Float64Array];
+  const v1 = hvsKernelFromResponses(ry1, rx1, mask, 0).value;
+  const v2 = hvsKernelFromResponses(ry2, rx2, mask, 1).value;
   return WEIGHTS_2[0] * v1 + WEIGHTS_2[1] * v2;
 }
 

@@ -8,7 +8,7 @@
  */
 import { centralMoment } from './moments.js';
 import { roundHalfAway } from './rounding.js';
-import { selectLargest } from './selection.js';
+import { Buckets, selectLargest, selectLargestCounted } from './selection.js';
 
 /** Pixels where both responses are positive (and `keep`, when given, is set). */
 export interface PositivePairs {
@@ -17,6 +17,10 @@ export interface PositivePairs {
   /** b[0..count): the second response at the same pixels */
   readonly b: Float64Array;
   readonly count: number;
+  /** largest a and largest b (-Infinity when count = 0), and the smallest of both (Infinity then) */
+  readonly maxA: number;
+  readonly maxB: number;
+  readonly min: number;
 }
 
 /**
@@ -28,26 +32,45 @@ export function positivePairs(r1: Float64Array, r2: Float64Array, keep?: Uint8Ar
   const a = aOut ?? new Float64Array(n);
   const b = bOut ?? new Float64Array(n);
   if (a.length < n || b.length < n) throw new Error(`Expected pair buffers of at least ${n} values`);
-  let m = 0;
-  // Branch-free: every pixel is written at the next free slot, which only advances when it
-  // passes (masks on real images are patchy, a branch here mispredicts a lot). In place, slot m
-  // <= i has already been read.
-  if (keep === undefined) {
-    for (let i = 0; i < n; i++) {
-      const x = r1[i]!, y = r2[i]!;
+  // In place, slot m <= i has already been read. The extent of the kept values is taken in the
+  // same pass (it feeds the histogram and the selection). Plain branches: V8 turned the
+  // branch-free forms (selects, Math.min/max) into slower code here.
+  let m = 0, maxA = -Infinity, maxB = -Infinity, min = Infinity;
+  for (let i = 0; i < n; i++) {
+    const x = r1[i]!, y = r2[i]!;
+    if (x > 0 && y > 0 && (keep === undefined || keep[i] !== 0)) {
       a[m] = x;
       b[m] = y;
-      m += (x > 0 ? 1 : 0) & (y > 0 ? 1 : 0);
-    }
-  } else {
-    for (let i = 0; i < n; i++) {
-      const x = r1[i]!, y = r2[i]!;
-      a[m] = x;
-      b[m] = y;
-      m += (x > 0 ? 1 : 0) & (y > 0 ? 1 : 0) & (keep[i] !== 0 ? 1 : 0);
+      m++;
+      if (x > maxA) maxA = x;
+      if (y > maxB) maxB = y;
+      if (x < min) min = x;
+      if (y < min) min = y;
     }
   }
-  return { a, b, count: m };
+  return { a, b, count: m, maxA, maxB, min };
+}
+
+/**
+ * Synthetic-MaxPol's responses as magnitudes: |r1|, |r2| in place, and their common range.
+ */
+export function absoluteInPlace(r1: Float64Array, r2: Float64Array): { min: number; max: number; max1: number; max2: number } {
+  let lo = Infinity, max1 = -Infinity, max2 = -Infinity;
+  let nan = false;
+  for (let i = 0; i < r1.length; i++) {
+    const x = Math.abs(r1[i]!), y = Math.abs(r2[i]!);
+    r1[i] = x;
+    r2[i] = y;
+    if (x < lo) lo = x;
+    if (y < lo) lo = y;
+    if (x > max1) max1 = x;
+    if (y > max2) max2 = y;
+    if (x !== x || y !== y) nan = true;
+  }
+  if (nan || max1 === Infinity || max2 === Infinity) {
+    throw new Error('filter responses are not finite');
+  }
+  return { min: lo, max: Math.max(max1, max2), max1, max2 };
 }
 
 /**
@@ -112,18 +135,26 @@ export function keptFractionSynthetic(sigma: number): number {
 
 /**
  * Central moment of order p of the round(c count) largest f = (sqrt a + sqrt b)^2 over the pairs
- * a[i], b[i] (i < count), and how many were kept. Overwrites `a` with f. Moment NaN when nothing is kept (the originals then take
- * the mean of an empty vector).
+ * a[i], b[i] (i < count), and how many were kept. Overwrites `a` with f. `maxA` / `maxB` bound a
+ * and b (from the pass that made them): f <= (sqrt maxA + sqrt maxB)^2 sets the selection's bucket
+ * range, so f is counted into buckets as it is made. Moment NaN when nothing is kept (the originals
+ * then take the mean of an empty vector).
  */
-export function keptMoment(a: Float64Array, b: Float64Array, count: number, c: number, p: number): { keep: number; moment: number } {
+export function keptMoment(a: Float64Array, b: Float64Array, count: number, c: number, p: number, maxA: number, maxB: number): { keep: number; moment: number } {
+  const keep = roundHalfAway(c * count);
+  const bound = (Math.sqrt(maxA) + Math.sqrt(maxB)) ** 2;
+  const buckets = new Buckets(0, bound * (1 + 1e-12));
+  const counts = buckets.counts;
   for (let i = 0; i < count; i++) {
     const s = Math.sqrt(a[i]!) + Math.sqrt(b[i]!);
-    a[i] = s * s;
+    const f = s * s;
+    a[i] = f;
+    counts[buckets.of(f)]!++;
   }
-  const keep = roundHalfAway(c * count);
   if (!(keep >= 1)) return { keep, moment: NaN };
   const k = Math.min(keep, count);
-  selectLargest(a, count, k);
+  if (buckets.usable) selectLargestCounted(a, count, k, buckets);
+  else selectLargest(a, count, k);
   return { keep, moment: centralMoment(a, p, 0, k) };
 }
 

@@ -28,36 +28,61 @@ export function selectLargest(a: Float64Array, n: number, k: number): void {
   }
   if (Number.isNaN(lo) || Number.isNaN(hi)) throw new Error(`Cannot select among values containing NaN (at ${indexOfNaN(a, n)})`);
   if (k === 0 || k === n || lo === hi) return;
-  const scale = BUCKETS / (hi - lo);
-  if (!Number.isFinite(scale) || !Number.isFinite(hi - lo)) {
+  const buckets = new Buckets(lo, hi);
+  if (!buckets.usable) {
     quickSelectLargest(a, 0, n - 1, k - 1);
     return;
   }
-  const counts = new Uint32Array(BUCKETS);
-  for (let i = 0; i < n; i++) counts[bucketOf(a[i]!, lo, scale)]!++;
+  for (let i = 0; i < n; i++) buckets.counts[buckets.of(a[i]!)]!++;
+  selectLargestCounted(a, n, k, buckets);
+}
+
+/**
+ * Equal-width buckets over [lo, hi] for bucket selection. A caller that makes a pass over the
+ * values anyway counts them there (`counts[of(v)]++`) and then calls selectLargestCounted. The
+ * range must contain every value (a bound is fine: only the monotonicity of `of` matters).
+ */
+export class Buckets {
+  static readonly COUNT = 4096;
+  readonly counts = new Uint32Array(Buckets.COUNT);
+  readonly scale: number;
+  /** false when the range is empty or not finite: use a plain selection then */
+  readonly usable: boolean;
+  constructor(readonly lo: number, hi: number) {
+    this.scale = Buckets.COUNT / (hi - lo);
+    this.usable = hi > lo && Number.isFinite(this.scale) && Number.isFinite(hi - lo);
+  }
+  /** Bucket of v in 0..COUNT-1, monotone non-decreasing in v (each step is a monotone rounded operation). */
+  of(v: number): number {
+    const q = ((v - this.lo) * this.scale) | 0;
+    return q < 0 ? 0 : q < Buckets.COUNT ? q : Buckets.COUNT - 1;
+  }
+}
+
+/**
+ * selectLargest for values already counted into `buckets` (every one of a[0..n), none of NaN):
+ * finds the bucket holding the k-th largest from the top, moves the values of the buckets above it
+ * to the front and quick-selects only that bucket's values.
+ */
+export function selectLargestCounted(a: Float64Array, n: number, k: number, buckets: Buckets): void {
+  if (k === 0 || k === n) return;
+  const counts = buckets.counts;
   // the bucket b of the k-th largest: fewer than k values above it, at least k from it up
-  let b = BUCKETS - 1, above = 0;
+  let b = Buckets.COUNT - 1, above = 0;
   while (above + counts[b]! < k) above += counts[b--]!;
   const candidates = new Float64Array(counts[b]!);
   let w = 0, c = 0;
   for (let i = 0; i < n; i++) {
     const v = a[i]!;
-    const q = bucketOf(v, lo, scale);
+    const q = buckets.of(v);
     // w <= i: only slots already read are overwritten
     if (q > b) a[w++] = v;
     else if (q === b) candidates[c++] = v;
   }
+  if (w !== above || c !== candidates.length) throw new Error(`bucket counts do not match the values (${w}/${above} above, ${c}/${candidates.length} in the bucket)`);
   const need = k - above;
   if (need < candidates.length) quickSelectLargest(candidates, 0, candidates.length - 1, need - 1);
   a.set(candidates.subarray(0, need), above);
-}
-
-const BUCKETS = 4096;
-
-/** Bucket of v in 0..BUCKETS-1; monotone non-decreasing in v (each step is a rounded monotone operation). */
-function bucketOf(v: number, lo: number, scale: number): number {
-  const q = ((v - lo) * scale) | 0;
-  return q < BUCKETS ? q : BUCKETS - 1;
 }
 
 function indexOfNaN(a: Float64Array, n: number): number {

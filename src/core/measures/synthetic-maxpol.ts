@@ -7,15 +7,11 @@
  * Sign: the original's score grows with blur; reported as is (higher = blurrier).
  */
 import { matlabGray, type Plane } from './gray.js';
-import { runFilterChains } from './filter-chains.js';
+import { runFilterChains, type FilterChain } from './filter-chains.js';
 import { matlabHistcounts } from './histogram.js';
-import { keptFractionSynthetic, kStarQuantile, sigmaAt } from './maxpol-core.js';
+import { absoluteInPlace, keptFractionSynthetic, keptMoment, kStarQuantile, sigmaAt } from './maxpol-core.js';
 import { SYNTHETIC_MAXPOL_KERNEL_1, SYNTHETIC_MAXPOL_KERNEL_2 } from './maxpol-kernels.js';
-import { centralMoment } from './moments.js';
-import { roundHalfAway } from './rounding.js';
-import { selectLargest } from './selection.js';
 import { planeMeasure } from './plane-measure.js';
-import { scratchF64 } from './scratch.js';
 
 const KERNELS = [Float64Array.from(SYNTHETIC_MAXPOL_KERNEL_1), Float64Array.from(SYNTHETIC_MAXPOL_KERNEL_2)] as const;
 const ORDERS = [72, 8] as const;
@@ -45,40 +41,35 @@ export interface SyntheticKernelTrace {
  *    (no absolute value: the moments are even).
  */
 export function syntheticKernelTrace(g: Plane, j: 0 | 1): SyntheticKernelTrace {
-  const n = g.width * g.height;
-  const [ry, rx] = runFilterChains(g, [[{ axis: 'y', taps: KERNELS[j] }], [{ axis: 'x', taps: KERNELS[j] }]], [
-    scratchF64('maxpol.r1', n),
-    scratchF64('maxpol.r2', n),
-  ]) as [Float64Array, Float64Array];
-  for (let i = 0; i < n; i++) {
-    ry[i] = Math.abs(ry[i]!);
-    rx[i] = Math.abs(rx[i]!);
-  }
-  const hist = matlabHistcounts([ry, rx], 150);
+  const [ry, rx] = runFilterChains(g, chainsOf(j)) as [Float64Array, Float64Array];
+  return syntheticFromResponses(ry, rx, j);
+}
+
+/** The two filter chains of kernel j: along y (r_y), along x (r_x). */
+function chainsOf(j: 0 | 1): FilterChain[] {
+  return [[{ axis: 'y', taps: KERNELS[j] }], [{ axis: 'x', taps: KERNELS[j] }]];
+}
+
+/** Steps 2-3 from the responses of kernel j (overwritten). */
+function syntheticFromResponses(ry: Float64Array, rx: Float64Array, j: 0 | 1): SyntheticKernelTrace {
+  const n = ry.length;
+  const range = absoluteInPlace(ry, rx);
+  const hist = matlabHistcounts([ry, rx], 150, range);
   const kStar = kStarQuantile(hist.counts);
   const edges = hist.positions;
   let maxEdge = -Infinity;
   for (const e of edges) maxEdge = Math.max(maxEdge, e);
   const sigma = sigmaAt(edges, kStar, maxEdge);
   const c = keptFractionSynthetic(sigma);
-  const f = ry;
-  for (let i = 0; i < n; i++) {
-    const s = Math.sqrt(rx[i]!) + Math.sqrt(ry[i]!);
-    f[i] = s * s;
-  }
-  const keep = roundHalfAway(c * n);
-  let moment = NaN;
-  if (keep >= 1) {
-    const k = Math.min(keep, n);
-    selectLargest(f, n, k);
-    moment = centralMoment(f, ORDERS[j], 0, k);
-  }
+  // f = (sqrt|r_x| + sqrt|r_y|)^2 over all N pixels (the sum commutes exactly)
+  const { keep, moment } = keptMoment(rx, ry, n, c, ORDERS[j], range.max2, range.max1);
   return { N: n, edgesFirst: edges[0]!, edgesLast: edges[edges.length - 1]!, binWidth: edges[1]! - edges[0]!, kStar, sigma, c, keep, moment, value: -Math.log10(moment) };
 }
 
 /** Synthetic-MaxPol: v_1 + v_2, +Inf (a moment underflowing to 0) reported as 120 as the original. */
 export function syntheticMaxpolScore(g: Plane): number {
-  const s = syntheticKernelTrace(g, 0).value + syntheticKernelTrace(g, 1).value;
+  const [ry1, rx1, ry2, rx2] = runFilterChains(g, [...chainsOf(0), ...chainsOf(1)]) as [Float64Array, Float64Array, Float64Array, Float64Array];
+  const s = syntheticFromResponses(ry1, rx1, 0).value + syntheticFromResponses(ry2, rx2, 1).value;
   return s === Infinity ? 120 : s;
 }
 
