@@ -12,6 +12,7 @@ import type { Plane } from '../../../src/core/measures/gray.js';
 import { laplacian4, laplacianVariance } from '../../../src/core/measures/laplacian-variance.js';
 import { tenengrad } from '../../../src/core/measures/tenengrad.js';
 import { brenner } from '../../../src/core/measures/brenner.js';
+import { centralMoment } from '../../../src/core/measures/moments.js';
 import '../../../src/core/measures/register-maxpol.js';
 import { getMeasure } from '../../../src/core/measures/registry.js';
 import { decodeImage } from '../../../src/io/decode.js';
@@ -26,6 +27,16 @@ test('Laplacian of a centred impulse is the 4-neighbour stencil; its variance is
   // a constant plane (and a single pixel) has no Laplacian
   assert.equal(laplacianVariance(plane(1, 1, [0.7])), 0);
   assert.equal(laplacianVariance(plane(4, 2, new Array(8).fill(0.3))), 0);
+});
+
+test('the one-pass Laplacian variance equals the two-pass central moment of the Laplacian', () => {
+  const next = rng(8);
+  for (const [w, h] of [[1, 7], [5, 5], [64, 33], [235, 235]] as const) {
+    const g = plane(w, h, Array.from({ length: w * h }, () => 0.8 + 0.2 * next()));
+    const want = centralMoment(laplacian4(g), 2);
+    const got = laplacianVariance(g);
+    assert.ok(Math.abs(got - want) <= 1e-12 * want + 1e-300, `${w}x${h}: ${got} vs ${want}`);
+  }
 });
 
 test('Tenengrad and Brenner of a vertical step edge, by hand', () => {
