@@ -7,7 +7,7 @@ export { scoreRgbImage, scoreCrops, type ImageScore, type ScoreOptions } from '.
 export type { ConvKernel, PoolRequest, PoolResult, ConvWeights } from './core/kernels/types.js';
 export { decodeImage, DecodeError } from './io/decode.js';
 export { loadModel, saveModel, type LoadModelOptions } from './io/weights-file.js';
-export { importFocusLiteCheckpoint, readTorchCheckpoint, readTorchStateDict, CheckpointError, type TorchTensor, type TorchCheckpoint, type ImportOptions } from './io/torch/checkpoint.js';
+export { importFocusLiteCheckpoint, openTorchCheckpoint, readTorchCheckpoint, readTorchStateDict, CheckpointError, type TorchTensor, type TorchTensorInfo, type TorchCheckpoint, type TorchCheckpointIndex, type ImportOptions } from './io/torch/checkpoint.js';
 export { modelInfo, formatModelInfo, type ModelInfo } from './core/model-info.js';
 export { resolveModel, defaultModelPath } from './io/model-source.js';
 export { scoreImage, type ScoreImageOptions } from './pipeline/score-image.js';

@@ -13,6 +13,8 @@ export const CONV_PADDING = 1;
 export const IN_CHANNELS = 3;
 export const DEFAULT_CROP = 235;
 export const DEFAULT_STRIDE = 128;
+/** Most kernels a model may have (the paper uses 1 to 10; this only bounds what a file can ask for). */
+export const MAX_KERNELS = 1024;
 
 export type Pooling = 'min' | 'min-max';
 /** `relative`: PLCC-trained, only the ranking means something. `z-level`: MSE-trained on |z|. */
@@ -98,7 +100,7 @@ export function createModel(spec: {
   const { kernels } = spec;
   const pooling = spec.pooling ?? 'min';
   const scale = spec.scale ?? 'relative';
-  integer('kernels', kernels, 1, 1024);
+  integer('kernels', kernels, 1, MAX_KERNELS);
   if (pooling !== 'min' && pooling !== 'min-max') throw new Error(`Expected pooling "min" or "min-max" but received ${String(pooling)}`);
   if (scale !== 'relative' && scale !== 'z-level') throw new Error(`Expected scale "relative" or "z-level" but received ${String(scale)}`);
   const wantConv = kernels * IN_CHANNELS * KERNEL_SIZE * KERNEL_SIZE;

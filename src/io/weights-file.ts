@@ -2,7 +2,7 @@
  * Model files on disk: the project's JSON weights, or an original PyTorch checkpoint (.pt/.pth)
  * imported on the fly. Saving is atomic (write a temporary file, then rename over the target).
  */
-import { readFile, stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { extname } from 'node:path';
 import type { FocusLiteModel } from '../core/model.js';
 import { parseWeights, serializeModel } from '../core/weights.js';
@@ -17,11 +17,44 @@ function errorCode(err: unknown): string | undefined {
   return err && typeof err === 'object' && 'code' in err ? String((err as { code: unknown }).code) : undefined;
 }
 
-/** Read a whole file, turning the usual failures into `<path>: <problem>`. */
+/**
+ * Largest weights file read. FocusLiteNN files are a few KB (10 kernels: 24 KB of JSON; the
+ * 1,024-kernel maximum: about 2 MB). The bound keeps a wrong or hostile file (a disk image,
+ * /dev/zero) from being read whole, and bounds what JSON.parse of a hostile file can allocate
+ * (up to about 50 bytes per input byte for nested arrays: about 430 MB at this size).
+ */
+export const MAX_WEIGHTS_FILE_BYTES = 8 * 1024 * 1024;
+
+/** Read at most `limit` bytes of a file; more (by size, or by reading a device or pipe) is an error. */
+async function readBounded(path: string, limit: number): Promise<Buffer> {
+  const handle = await open(path, 'r');
+  try {
+    const info = await handle.stat();
+    if (info.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+    const tooLarge = (): Error => new Error(`${path}: the file is larger than ${limit / 1024 / 1024} MB, far larger than any FocusLiteNN model (a few KB; 1,024 kernels: about 2 MB); not read`);
+    if (info.isFile() && info.size > limit) throw tooLarge();
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(Math.min(1 << 20, limit + 1 - total));
+      const { bytesRead } = await handle.read(chunk, 0, chunk.length, null);
+      if (bytesRead === 0) break;
+      chunks.push(chunk.subarray(0, bytesRead));
+      total += bytesRead;
+      if (total > limit) throw tooLarge();
+    }
+    return Buffer.concat(chunks, total);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Read a whole file (bounded), turning the usual failures into `<path>: <problem>`. */
 async function readFileBytes(path: string): Promise<Buffer> {
   try {
-    return await readFile(path);
+    return await readBounded(path, MAX_WEIGHTS_FILE_BYTES);
   } catch (err) {
+    if (err instanceof Error && err.message.startsWith(`${path}: `)) throw err;
     const code = errorCode(err);
     if (code === 'ENOENT') throw new Error(`${path}: file not found`);
     if (code === 'EISDIR') throw new Error(`${path}: is a directory, not a weights file`);

@@ -28,7 +28,18 @@ export class PickleWriter {
   int(n: number): this {
     if (n >= 0 && n < 256) return this.op(0x4b, n);
     if (n >= 0 && n < 65536) return this.op(0x4d, n & 0xff, n >> 8);
-    return this.op(0x4a).raw(new Uint8Array(new Int32Array([n]).buffer));
+    if (n >= -(2 ** 31) && n < 2 ** 31) return this.op(0x4a).raw(new Uint8Array(new Int32Array([n]).buffer));
+    return this.long(BigInt(n));
+  }
+  /** LONG1: a little-endian two's complement integer of up to 255 bytes (how pickle writes big ints). */
+  long(n: bigint): this {
+    const bytes: number[] = [];
+    let v = n;
+    do {
+      bytes.push(Number(v & 0xffn));
+      v >>= 8n;
+    } while (!((v === 0n && !(bytes[bytes.length - 1]! & 0x80)) || (v === -1n && bytes[bytes.length - 1]! & 0x80)));
+    return this.op(0x8a, bytes.length, ...bytes);
   }
   global(module: string, name: string): this {
     return this.op(0x63).raw(enc.encode(`${module}\n${name}\n`));
@@ -50,6 +61,10 @@ export interface FixtureTensor {
   dtype?: 'float32' | 'float64' | 'int64' | 'float16';
   /** storage contents (length = storage numel); for float16, the raw 16-bit patterns */
   storage: number[];
+  /** storage_offset (default 0) */
+  offset?: number;
+  /** element count declared in the persistent id (default: storage.length), to craft lying files */
+  declaredNumel?: number;
 }
 
 const STORAGE: Record<NonNullable<FixtureTensor['dtype']>, string> = { float32: 'FloatStorage', float64: 'DoubleStorage', int64: 'LongStorage', float16: 'HalfStorage' };
@@ -60,15 +75,20 @@ function rowMajor(shape: number[]): number[] {
   return s;
 }
 
-/** data.pkl of a zip checkpoint: {'state_dict': OrderedDict(name -> tensor)} with 5-tuple persistent ids. */
-export function statePickle(tensors: Record<string, FixtureTensor>, wrap = true): Uint8Array {
+/**
+ * The state-dict pickle: {'state_dict': OrderedDict(name -> tensor)}, storage keys "0", "1", ...
+ * Persistent ids are 5-tuples (zip format) or 6-tuples ending in view_metadata None (legacy format).
+ */
+export function statePickle(tensors: Record<string, FixtureTensor>, wrap = true, pidLength: 5 | 6 = 5): Uint8Array {
   const w = new PickleWriter().proto();
   if (wrap) w.op(0x7d).str('state_dict');
   w.global('collections', 'OrderedDict').op(0x29, 0x52).mark();
   Object.entries(tensors).forEach(([name, t], i) => {
     w.str(name).global('torch._utils', '_rebuild_tensor_v2').mark();
-    w.mark().str('storage').global('torch', STORAGE[t.dtype ?? 'float32']).str(String(i)).str('cpu').int(t.storage.length).op(0x74, 0x51);
-    w.int(0).tuple(t.shape).tuple(t.stride ?? rowMajor(t.shape)).op(0x89);
+    w.mark().str('storage').global('torch', STORAGE[t.dtype ?? 'float32']).str(String(i)).str('cpu').int(t.declaredNumel ?? t.storage.length);
+    if (pidLength === 6) w.op(0x4e);
+    w.op(0x74, 0x51);
+    w.int(t.offset ?? 0).tuple(t.shape).tuple(t.stride ?? rowMajor(t.shape)).op(0x89);
     w.global('collections', 'OrderedDict').op(0x29, 0x52).op(0x74, 0x52);
   });
   w.op(0x75);
@@ -133,6 +153,35 @@ export function zipCheckpoint(tensors: Record<string, FixtureTensor>, options: {
     ...Object.values(tensors).map((t, i) => ({ name: `${prefix}data/${i}`, data: storageBytes(t) })),
     { name: `${prefix}version`, data: enc.encode('3\n') },
   ]);
+}
+
+/**
+ * A legacy-format checkpoint (torch < 1.6): magic number, protocol, sys_info, the state-dict pickle,
+ * the storage key list, then each storage as int64 numel + raw bytes.
+ */
+export function legacyCheckpoint(tensors: Record<string, FixtureTensor>, options: { wrap?: boolean } = {}): Uint8Array {
+  const magic = new PickleWriter().proto().long(0x1950a86a20f9469cfc6cn).stop().bytes();
+  const protocol = new PickleWriter().proto().int(1001).stop().bytes();
+  const sysInfo = new PickleWriter().proto().op(0x7d).mark().str('protocol_version').int(1001).str('little_endian').op(0x88).op(0x75).stop().bytes();
+  const object = statePickle(tensors, options.wrap ?? true, 6);
+  const list = Object.values(tensors);
+  // torch sorts the storage keys as strings ("10" before "2"), and the storages follow in that order.
+  const order = list.map((_, i) => String(i)).sort();
+  const keys = new PickleWriter().proto().op(0x5d).mark();
+  for (const key of order) keys.str(key);
+  const keyList = keys.op(0x65).stop().bytes();
+  const parts: Uint8Array[] = [magic, protocol, sysInfo, object, keyList];
+  for (const t of order.map((key) => list[Number(key)]!)) {
+    parts.push(new Uint8Array(BigInt64Array.from([BigInt(t.declaredNumel ?? t.storage.length)]).buffer), storageBytes(t));
+  }
+  return concatBytes(parts);
+}
+
+function concatBytes(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((a, c) => a + c.length, 0));
+  let p = 0;
+  for (const c of parts) { out.set(c, p); p += c.length; }
+  return out;
 }
 
 /** conv/fc tensors of a K-kernel FocusLiteNN with deterministic values. */

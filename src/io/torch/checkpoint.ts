@@ -8,7 +8,7 @@
  * Tensors are `torch._utils._rebuild_tensor_v2(storage, offset, size, stride, ...)` calls whose
  * storage is a persistent id; both are resolved here, nothing from the file is ever executed.
  */
-import { createModel, type FocusLiteModel, type ScoreScale } from '../../core/model.js';
+import { createModel, MAX_KERNELS, type FocusLiteModel, type ScoreScale } from '../../core/model.js';
 import { PickleDict, PickleGlobal, PickleOpaque, PickleTuple, readPickle, type PickleOptions, type PickleValue } from './pickle.js';
 import { sha256Hex } from './sha256.js';
 import { looksLikeZip, ZipArchive } from './zip.js';
@@ -131,6 +131,14 @@ function float16ToNumber(h: number): number {
 
 const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
+/**
+ * A view may repeat storage elements (torch's expand gives stride 0), so its element count is not
+ * bounded by the file. Up to this many elements are read regardless (small expanded constants);
+ * beyond it a tensor may not hold more elements than its storage, so what is allocated stays
+ * proportional to what the file actually contains.
+ */
+export const SMALL_VIEW_ELEMENTS = 1 << 16;
+
 /** Row-major strides (dimensions of size 1 may have any stride). */
 function isContiguous(shape: readonly number[], stride: readonly number[]): boolean {
   for (let d = shape.length - 1, expect = 1; d >= 0; expect *= shape[d]!, d--) {
@@ -139,35 +147,61 @@ function isContiguous(shape: readonly number[], stride: readonly number[]): bool
   return true;
 }
 
-/** Storage element index of each tensor element in row-major order (any strides, views included). */
-function elementIndex(shape: readonly number[], stride: readonly number[], offset: number, numel: number): Float64Array {
-  const index = new Float64Array(numel);
-  if (isContiguous(shape, stride)) {
-    for (let i = 0; i < numel; i++) index[i] = offset + i;
-    return index;
+function elementCount(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+/**
+ * Checks a tensor's layout against its storage before anything is allocated: the element count is
+ * bounded (see SMALL_VIEW_ELEMENTS), the offset and the last element lie inside the storage.
+ * Strides are non-negative integers (checked when the pickle was read).
+ */
+function checkLayout(t: PendingTensor): number {
+  const { storage, shape, stride, offset } = t;
+  const numel = elementCount(shape);
+  const where = `storage "${storage.key}" (${storage.numel} elements)`;
+  if (!Number.isSafeInteger(numel) || numel > 2 ** 31) throw new Error(`a tensor of shape ${shapeText(shape)} is too large`);
+  if (offset > storage.numel) throw new Error(`a tensor starts at element ${offset}, past the end of ${where}`);
+  if (numel > storage.numel && numel > SMALL_VIEW_ELEMENTS) {
+    throw new Error(`a tensor of shape ${shapeText(shape)} has ${numel} elements but its ${where} holds fewer ` +
+      '(a stride-0 or overlapping view, e.g. from expand); such views are not read');
   }
+  if (numel > 0) {
+    const last = offset + shape.reduce((acc, d, i) => acc + (d - 1) * stride[i]!, 0);
+    if (!Number.isSafeInteger(last) || last >= storage.numel) throw new Error(`a tensor reaches past the end of ${where}`);
+  }
+  return numel;
+}
+
+/** Reads element `e` of the storage as a number (float16 widened) or bigint (int64). */
+type ElementReader = (view: DataView, e: number) => number;
+
+const READERS: Record<Exclude<TorchDtype, 'int64'>, ElementReader> = {
+  float32: (v, e) => v.getFloat32(e * 4, true),
+  float16: (v, e) => float16ToNumber(v.getUint16(e * 2, true)),
+  float64: (v, e) => v.getFloat64(e * 8, true),
+  int32: (v, e) => v.getInt32(e * 4, true),
+};
+
+/** Calls `visit(i, e)` for each tensor element i (row-major) with its storage element index e; no index array. */
+function forEachElement(shape: readonly number[], stride: readonly number[], offset: number, numel: number, visit: (i: number, e: number) => void): void {
   const counter = new Array<number>(shape.length).fill(0);
+  let at = offset;
   for (let i = 0; i < numel; i++) {
-    let at = offset;
-    for (let d = 0; d < shape.length; d++) at += counter[d]! * stride[d]!;
-    index[i] = at;
+    visit(i, at);
     for (let d = shape.length - 1; d >= 0; d--) {
+      at += stride[d]!;
       if (++counter[d]! < shape[d]!) break;
+      at -= counter[d]! * stride[d]!;
       counter[d] = 0;
     }
   }
-  return index;
 }
 
 /** Gather a (possibly strided) tensor out of its storage bytes into a contiguous typed array. */
 function materialize(t: PendingTensor): TorchTensor {
   const { storage, shape, stride, offset } = t;
-  const numel = shape.reduce((a, b) => a * b, 1);
-  if (numel > 2 ** 31) throw new Error(`a tensor of shape ${shapeText(shape)} is too large`);
-  if (numel > 0) {
-    const last = offset + shape.reduce((acc, d, i) => acc + (d - 1) * stride[i]!, 0);
-    if (last >= storage.numel) throw new Error(`a tensor reaches past the end of storage "${storage.key}"`);
-  }
+  const numel = checkLayout(t);
   const bytes = storage.data!;
   const size = storage.elemSize;
   if (HOST_LITTLE_ENDIAN && isContiguous(shape, stride) && storage.dtype !== 'float16') {
@@ -182,18 +216,15 @@ function materialize(t: PendingTensor): TorchTensor {
     }
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const index = elementIndex(shape, stride, offset, numel);
-  switch (storage.dtype) {
-    case 'float32': return { dtype: 'float32', shape, data: Float32Array.from(index, (e) => view.getFloat32(e * size, true)) };
-    case 'float16': return { dtype: 'float16', shape, data: Float32Array.from(index, (e) => float16ToNumber(view.getUint16(e * size, true))) };
-    case 'float64': return { dtype: 'float64', shape, data: Float64Array.from(index, (e) => view.getFloat64(e * size, true)) };
-    case 'int32': return { dtype: 'int32', shape, data: Int32Array.from(index, (e) => view.getInt32(e * size, true)) };
-    case 'int64': {
-      const data = new BigInt64Array(numel);
-      for (let i = 0; i < numel; i++) data[i] = view.getBigInt64(index[i]! * size, true);
-      return { dtype: 'int64', shape, data };
-    }
+  if (storage.dtype === 'int64') {
+    const data = new BigInt64Array(numel);
+    forEachElement(shape, stride, offset, numel, (i, e) => { data[i] = view.getBigInt64(e * 8, true); });
+    return { dtype: 'int64', shape, data };
   }
+  const read = READERS[storage.dtype];
+  const data = storage.dtype === 'float64' ? new Float64Array(numel) : storage.dtype === 'int32' ? new Int32Array(numel) : new Float32Array(numel);
+  forEachElement(shape, stride, offset, numel, (i, e) => { data[i] = read(view, e); });
+  return { dtype: storage.dtype, shape, data } as TorchTensor;
 }
 
 function readLegacy(bytes: Uint8Array): { root: PickleValue; storages: Map<string, StorageRef> } {
@@ -273,17 +304,62 @@ function findStateDict(root: PickleValue): PickleDict {
   throw new Error(`no state dict found (top-level keys: ${describeKeys(root.entries.keys())})`);
 }
 
-/** Read a torch.save checkpoint (legacy or zip) holding a state dict. */
-export function readTorchCheckpoint(bytes: Uint8Array, label: string): TorchCheckpoint {
-  const format: CheckpointFormat | null = looksLikeZip(bytes) ? 'zip' : bytes.length >= 2 && bytes[0] === 0x80 ? 'legacy' : null;
-  if (!format) {
-    const head = Array.from(bytes.subarray(0, 4), (b) => b.toString(16).padStart(2, '0')).join(' ');
-    throw new CheckpointError(label, `not a PyTorch checkpoint (expected a zip archive or a pickle stream, file starts with ${head || 'nothing'})`);
-  }
+/** A tensor as the file declares it, before any of its data is read. */
+export interface TorchTensorInfo {
+  readonly dtype: TorchDtype;
+  readonly shape: number[];
+  readonly numel: number;
+}
+
+/**
+ * A checkpoint opened without reading tensor data: its keys, dtypes and shapes can be checked
+ * first, then only the tensors needed are read (`read`), each bounded by its storage.
+ */
+export interface TorchCheckpointIndex {
+  readonly format: CheckpointFormat;
+  /** tensor name (without `module.`) -> dtype and shape, in file order */
+  readonly tensors: Map<string, TorchTensorInfo>;
+  /** the keys exactly as stored in the file */
+  readonly keys: string[];
+  /** elements held by the file's storages (each storage counted once) */
+  readonly storageElements: number;
+  /** Check one tensor's layout against its storage without reading it; throws like `read`. */
+  check(name: string): void;
+  /** Read one tensor (name without `module.`); throws CheckpointError (one line) on a bad layout. */
+  read(name: string): TorchTensor;
+}
+
+function formatOf(bytes: Uint8Array, label: string): CheckpointFormat {
+  if (looksLikeZip(bytes)) return 'zip';
+  if (bytes.length >= 2 && bytes[0] === 0x80) return 'legacy';
+  const head = Array.from(bytes.subarray(0, 4), (b) => b.toString(16).padStart(2, '0')).join(' ');
+  throw new CheckpointError(label, `not a PyTorch checkpoint (expected a zip archive or a pickle stream, file starts with ${head || 'nothing'})`);
+}
+
+/** Runs `fn`, turning any failure into a one-line CheckpointError starting with the label. */
+function labelled<T>(label: string, fn: () => T): T {
   try {
-    const { root } = format === 'zip' ? readZip(bytes) : readLegacy(bytes);
+    return fn();
+  } catch (err) {
+    if (err instanceof CheckpointError) throw err;
+    // PickleError / ZipError / our own checks: already one line, without the label.
+    const msg = err instanceof Error ? err.message : String(err);
+    throw new CheckpointError(label, msg.split('\n')[0]!);
+  }
+}
+
+/**
+ * Open a torch.save checkpoint (legacy or zip) holding a state dict: parses the pickle and checks
+ * every storage's size (and CRC in zips) against the file, but reads no tensor yet.
+ */
+export function openTorchCheckpoint(bytes: Uint8Array, label: string): TorchCheckpointIndex {
+  const format = formatOf(bytes, label);
+  return labelled(label, () => {
+    const { root, storages } = format === 'zip' ? readZip(bytes) : readLegacy(bytes);
+    const storageElements = [...storages.values()].reduce((a, ref) => a + ref.numel, 0);
     const dict = findStateDict(root);
-    const tensors = new Map<string, TorchTensor>();
+    const pending = new Map<string, PendingTensor>();
+    const tensors = new Map<string, TorchTensorInfo>();
     const keys: string[] = [];
     for (const [key, value] of dict.entries) {
       if (typeof key !== 'string') throw new Error(`state dict key ${String(key)} is not a string`);
@@ -291,15 +367,47 @@ export function readTorchCheckpoint(bytes: Uint8Array, label: string): TorchChec
       const name = key.startsWith('module.') ? key.slice('module.'.length) : key;
       if (tensors.has(name)) throw new Error(`state dict has "${name}" twice (with and without "module.")`);
       keys.push(key);
-      tensors.set(name, materialize(value.value));
+      pending.set(name, value.value);
+      tensors.set(name, { dtype: value.value.storage.dtype, shape: value.value.shape, numel: elementCount(value.value.shape) });
     }
-    return { format, tensors, keys };
-  } catch (err) {
-    if (err instanceof CheckpointError) throw err;
-    // PickleError / ZipError / our own checks: already one line, without the label.
-    const msg = err instanceof Error ? err.message : String(err);
-    throw new CheckpointError(label, msg.split('\n')[0]!);
+    const withTensor = <T>(name: string, fn: (t: PendingTensor) => T): T => {
+      const t = pending.get(name);
+      if (!t) throw new CheckpointError(label, `tensor ${name} is missing`);
+      return labelled(label, () => {
+        try {
+          return fn(t);
+        } catch (err) {
+          throw new Error(`tensor ${name}: ${err instanceof Error ? err.message : String(err)}`);
+        }
+      });
+    };
+    const check = (name: string): void => { withTensor(name, checkLayout); };
+    const read = (name: string): TorchTensor => withTensor(name, materialize);
+    return { format, tensors, keys, storageElements, check, read };
+  });
+}
+
+/**
+ * Read a torch.save checkpoint (legacy or zip) holding a state dict, every tensor materialised.
+ * Each tensor is bounded by its storage (see SMALL_VIEW_ELEMENTS), and all of them together by
+ * twice the stored elements (tied weights share a storage) plus a small allowance, so memory stays
+ * proportional to the file. To read only some tensors, use openTorchCheckpoint.
+ */
+export function readTorchCheckpoint(bytes: Uint8Array, label: string): TorchCheckpoint {
+  const index = openTorchCheckpoint(bytes, label);
+  const stored = index.storageElements;
+  const budget = 2 * stored + 16 * SMALL_VIEW_ELEMENTS;
+  let total = 0;
+  for (const [name, info] of index.tensors) {
+    index.check(name);
+    total += info.numel;
+    if (total > budget) {
+      throw new CheckpointError(label, `its tensors hold ${total}+ elements in all (up to ${name}), more than twice the ${stored} stored in the file (views repeating stored data); read tensors one at a time`);
+    }
   }
+  const tensors = new Map<string, TorchTensor>();
+  for (const name of index.tensors.keys()) tensors.set(name, index.read(name));
+  return { format: index.format, tensors, keys: index.keys };
 }
 
 /** The state dict of a torch.save checkpoint: tensor name (without `module.`) -> tensor. */
@@ -330,14 +438,15 @@ function shapeText(shape: readonly number[]): string {
   return `[${shape.join(',')}]`;
 }
 
-function floatTensor(label: string, tensors: Map<string, TorchTensor>, name: string, accepted: number[][], expected: string): Float32Array {
-  const t = tensors.get(name);
-  if (!t) throw new CheckpointError(label, `tensor ${name} is missing (expected shape ${expected})`);
-  if (t.dtype === 'int64' || t.dtype === 'int32') throw new CheckpointError(label, `tensor ${name} has dtype ${t.dtype}, expected floating point`);
-  if (!accepted.some((s) => s.length === t.shape.length && s.every((d, i) => d === t.shape[i]))) {
-    throw new CheckpointError(label, `tensor ${name} has shape ${shapeText(t.shape)}, expected ${expected}`);
+/** Checks a tensor's dtype and shape from the index, and only then reads it. */
+function floatTensor(label: string, ckpt: TorchCheckpointIndex, name: string, accepted: number[][], expected: string): Float32Array {
+  const info = ckpt.tensors.get(name);
+  if (!info) throw new CheckpointError(label, `tensor ${name} is missing (expected shape ${expected})`);
+  if (info.dtype === 'int64' || info.dtype === 'int32') throw new CheckpointError(label, `tensor ${name} has dtype ${info.dtype}, expected floating point`);
+  if (!accepted.some((s) => s.length === info.shape.length && s.every((d, i) => d === info.shape[i]))) {
+    throw new CheckpointError(label, `tensor ${name} has shape ${shapeText(info.shape)}, expected ${expected}`);
   }
-  return Float32Array.from(t.data);
+  return Float32Array.from(ckpt.read(name).data as Float32Array | Float64Array);
 }
 
 const FOCUSLITE_KEYS = new Set(['conv.weight', 'conv.bias', 'fc.weight', 'fc.bias']);
@@ -350,7 +459,8 @@ export function importFocusLiteCheckpoint(bytes: Uint8Array, label: string, opti
   if (options.scale !== undefined && options.scale !== 'relative' && options.scale !== 'z-level') {
     throw new Error(`Expected scale "relative" or "z-level" but received ${String(options.scale)}`);
   }
-  const ckpt = readTorchCheckpoint(bytes, label);
+  // Keys and shapes are checked on the index; only the (small) FocusLiteNN tensors are ever read.
+  const ckpt = openTorchCheckpoint(bytes, label);
   const { tensors } = ckpt;
   const names = [...tensors.keys()];
   if (!tensors.has('conv.weight') || !tensors.has('conv.bias') || names.some((k) => !FOCUSLITE_KEYS.has(k))) {
@@ -358,8 +468,9 @@ export function importFocusLiteCheckpoint(bytes: Uint8Array, label: string, opti
   }
   const convShape = tensors.get('conv.weight')!.shape;
   const k = convShape.length === 4 && convShape[0]! >= 1 ? convShape[0]! : 0;
-  const convWeight = floatTensor(label, tensors, 'conv.weight', k ? [[k, 3, 7, 7]] : [], '[K,3,7,7]');
-  const convBias = floatTensor(label, tensors, 'conv.bias', [[k]], shapeText([k]));
+  if (k > MAX_KERNELS) throw new CheckpointError(label, `tensor conv.weight has shape ${shapeText(convShape)}: ${k} kernels, more than FocusLiteNN's limit of ${MAX_KERNELS}`);
+  const convWeight = floatTensor(label, ckpt, 'conv.weight', k ? [[k, 3, 7, 7]] : [], '[K,3,7,7]');
+  const convBias = floatTensor(label, ckpt, 'conv.bias', [[k]], shapeText([k]));
   let fcWeight: Float32Array | null = null;
   let fcBias = 0;
   if (k === 1) {
@@ -367,8 +478,8 @@ export function importFocusLiteCheckpoint(bytes: Uint8Array, label: string, opti
       throw new CheckpointError(label, 'a 1-kernel FocusLiteNN has no fc layer, but this checkpoint has fc tensors');
     }
   } else {
-    fcWeight = floatTensor(label, tensors, 'fc.weight', [[1, k, 1, 1], [1, k]], `${shapeText([1, k, 1, 1])} or ${shapeText([1, k])}`);
-    fcBias = floatTensor(label, tensors, 'fc.bias', [[1]], '[1]')[0]!;
+    fcWeight = floatTensor(label, ckpt, 'fc.weight', [[1, k, 1, 1], [1, k]], `${shapeText([1, k, 1, 1])} or ${shapeText([1, k])}`);
+    fcBias = floatTensor(label, ckpt, 'fc.bias', [[1]], '[1]')[0]!;
   }
   const source = baseName(label);
   try {

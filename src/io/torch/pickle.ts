@@ -4,8 +4,9 @@
  * Nothing is ever executed: GLOBAL only names a callable from an allow-list, and REDUCE/BUILD on
  * it are handed to the caller (`reduce`) or handled here for the one built-in (`OrderedDict`).
  * Persistent ids (BINPERSID: how torch refers to tensor storages) go to the caller too.
- * Every error is one line naming the problem and the byte offset; no input can make the reader
- * loop or allocate more than the input size suggests.
+ * Every error is one line naming the problem and the byte offset. The reader never recurses (any
+ * nesting depth is fine) and runs at most `maxOpcodes` opcodes, each creating at most one value, so
+ * no input can make it loop or allocate more than that bound (a few hundred MB at the default).
  */
 
 /** A Python tuple (kept apart from lists so that shapes and persistent ids can be checked). */
@@ -56,7 +57,16 @@ export interface PickleOptions {
    * value from the arguments (torch: `_rebuild_tensor_v2`).
    */
   readonly reduce?: (fn: PickleGlobal, args: PickleTuple, offset: number) => PickleValue;
+  /** Most opcodes to run (default MAX_PICKLE_OPCODES); a pickle needing more is refused. */
+  readonly maxOpcodes?: number;
 }
+
+/**
+ * Default opcode budget. A state dict costs about 30 opcodes per tensor (the published ones: under
+ * 2,500 in all; a 1,000-tensor network: about 30,000), while a one-byte EMPTY_DICT opcode makes an
+ * object of about 300 bytes: 500,000 opcodes keep the worst case near 150 MB.
+ */
+export const MAX_PICKLE_OPCODES = 500_000;
 
 export interface PickleResult {
   readonly value: PickleValue;
@@ -126,6 +136,8 @@ export function readPickle(bytes: Uint8Array, start: number, options: PickleOpti
   const memo = new Map<number, PickleValue>();
   let pos = start;
   let opAt = start;
+  const maxOpcodes = options.maxOpcodes ?? MAX_PICKLE_OPCODES;
+  let opcodes = 0;
 
   // Explicitly typed so that TypeScript narrows after a call (assertion-style never).
   const fail: (problem: string, at?: number) => never = (problem, at = opAt) => {
@@ -194,6 +206,7 @@ export function readPickle(bytes: Uint8Array, start: number, options: PickleOpti
 
   for (;;) {
     opAt = pos;
+    if (++opcodes > maxOpcodes) fail(`pickle has more than ${maxOpcodes} opcodes, far more than any state dict this reader is meant for`);
     const op = bytes[need(1)]!;
     switch (op) {
       case 0x80: { // PROTO

@@ -63,14 +63,17 @@ function u64(view: DataView, off: number): number {
 export class ZipArchive {
   readonly entries: readonly ZipEntry[];
   private readonly view: DataView;
+  /** by name (the first entry of a name wins), so that looking up every storage is not quadratic */
+  private readonly byName = new Map<string, ZipEntry>();
 
   constructor(readonly bytes: Uint8Array) {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.entries = this.readCentralDirectory();
+    for (const e of this.entries) if (!this.byName.has(e.name)) this.byName.set(e.name, e);
   }
 
   find(name: string): ZipEntry | undefined {
-    return this.entries.find((e) => e.name === name);
+    return this.byName.get(name);
   }
 
   /** The entry's bytes (a view into the archive, not a copy); CRC-checked. */
