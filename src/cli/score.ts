@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { DEFAULT_CROP, DEFAULT_STRIDE } from '../core/model.js';
 import { resolveModel } from '../io/model-source.js';
+import { DEFAULT_MAX_PIXELS } from '../core/image.js';
 import { defaultThreads } from '../runtime/threads.js';
 import { SCORE_FORMATS, csvHeader, csvLines, tableHeader, tableLines, toRecord, type ScoreFormat, type ScoreRecord } from '../pipeline/score-output.js';
 import { choiceOption, intOption, numberOption } from './options.js';
@@ -18,6 +19,7 @@ interface ScoreOpts {
   kernel?: string;
   heatmap?: string;
   threshold?: number;
+  maxPixels: number;
 }
 
 export function scoreCommand(): Command {
@@ -32,6 +34,8 @@ export function scoreCommand(): Command {
     .option('--grid', 'include the per-crop score grid (rows x cols)')
     .option('--heatmap <dir>', 'also write <name>.heatmap.png per image into this folder')
     .option('--threshold <score>', 'blur threshold marked on heat maps (default: 3 for z-level models, the median crop score for relative ones)', numberOption('threshold', -1e6, 1e6))
+    .option('--max-pixels <n>', 'refuse images with more pixels than this (read from the header; larger images up to it are scored in row bands with bounded memory)',
+      intOption('max-pixels', 1, Number.MAX_SAFE_INTEGER), DEFAULT_MAX_PIXELS)
     .option('--kernel <name>', 'conv kernel backend (wasm-simd, reference); default: the fastest available')
     .action(async (inputs: string[], opts: ScoreOpts) => {
       process.exitCode = await runScore(inputs, opts);
@@ -56,7 +60,7 @@ async function runScore(inputs: string[], opts: ScoreOpts): Promise<number> {
   let failed = errors.length;
   let scored = 0;
   let heatmapsFailed = 0;
-  for await (const r of scoreFiles(files, model, { cropSize: opts.crop, stride: opts.stride, threads: opts.threads, kernel: opts.kernel })) {
+  for await (const r of scoreFiles(files, model, { cropSize: opts.crop, stride: opts.stride, threads: opts.threads, kernel: opts.kernel, maxPixels: opts.maxPixels })) {
     progress.tick();
     if (!r.ok) {
       failed++;

@@ -32,3 +32,29 @@ export function cropGrid(width: number, height: number, cropSize: number, stride
   const ys = cropOrigins(height, cropSize, stride);
   return { cropSize, stride, xs, ys, rows: ys.length, cols: xs.length };
 }
+
+/** Consecutive crop rows [r0, r1) of a grid read together as one band of image rows [top, top + height). */
+export interface RowBand {
+  readonly r0: number;
+  readonly r1: number;
+  readonly top: number;
+  readonly height: number;
+}
+
+/**
+ * Splits a grid's crop rows into bands of at most `maxRows` image rows each (but always at least
+ * one crop row, so a band is never shorter than a crop), so an image can be scored a band at a
+ * time: every crop lies wholly inside one band, and each crop row is in exactly one band.
+ */
+export function rowBands(grid: Pick<CropGrid, 'ys' | 'cropSize'>, maxRows: number): RowBand[] {
+  if (!Number.isInteger(maxRows) || maxRows < 1) throw new Error(`Expected positive integer for band rows but received ${maxRows}`);
+  const bands: RowBand[] = [];
+  for (let r0 = 0; r0 < grid.ys.length;) {
+    const top = grid.ys[r0]!;
+    let r1 = r0 + 1;
+    while (r1 < grid.ys.length && grid.ys[r1]! + grid.cropSize - top <= maxRows) r1++;
+    bands.push({ r0, r1, top, height: grid.ys[r1 - 1]! + grid.cropSize - top });
+    r0 = r1;
+  }
+  return bands;
+}

@@ -1,4 +1,12 @@
 /** In-memory 8-bit RGB image, interleaved (r,g,b per pixel, row-major). Pure TS. */
+
+/**
+ * Images above this many pixels are refused before decoding unless a caller raises the limit:
+ * libvips' own default (16383 x 16383), about 805 MB of decoded RGB. `score --max-pixels` defaults
+ * to it (larger images up to the limit are scored in row bands).
+ */
+export const DEFAULT_MAX_PIXELS = 16383 * 16383;
+
 export interface RgbImage {
   readonly width: number;
   readonly height: number;

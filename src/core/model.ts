@@ -130,7 +130,9 @@ export function createModel(spec: {
     convWeight: Float32Array.from(spec.convWeight),
     convBias: Float32Array.from(spec.convBias),
     fcWeight,
-    fcBias: linear ? spec.fcBias ?? 0 : 0,
+    // float32 like every other weight (and as the weights file stores it), so a model copied to a
+    // worker thread through its JSON scores exactly as the original does.
+    fcBias: linear ? Math.fround(spec.fcBias ?? 0) : 0,
     provenance: spec.provenance ?? { source: 'unspecified' },
   };
 }

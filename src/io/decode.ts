@@ -4,8 +4,9 @@
  * to RGB, 16-bit is reduced to 8-bit. No colour management is applied, so pixel values match
  * what the original PyTorch code saw.
  */
-import sharp from 'sharp';
-import type { RgbImage } from '../core/image.js';
+import { open } from 'node:fs/promises';
+import sharp, { type Metadata, type Sharp } from 'sharp';
+import { DEFAULT_MAX_PIXELS, type RgbImage } from '../core/image.js';
 
 /** One line naming the file and the problem. */
 export class DecodeError extends Error {
@@ -17,33 +18,123 @@ export class DecodeError extends Error {
 
 export type ImageSource = string | Buffer | Uint8Array;
 
+export { DEFAULT_MAX_PIXELS };
+
+export interface ImageInfo {
+  readonly width: number;
+  readonly height: number;
+}
+
+export interface DecodeOptions {
+  /** refuse images with more pixels than this (default DEFAULT_MAX_PIXELS), before decoding */
+  readonly maxPixels?: number;
+}
+
+/** A decode refused because of the image's declared size, before any pixel was decoded. */
+export class ImageTooLargeError extends DecodeError {
+  constructor(file: string, readonly width: number, readonly height: number, readonly limit: number, hint: string) {
+    super(file, `image is ${width}x${height} (${megapixels(width * height)} MP), more than the ${megapixels(limit)} MP limit${hint ? `; ${hint}` : ''}`);
+    this.name = 'ImageTooLargeError';
+  }
+}
+
+export function megapixels(pixels: number): string {
+  const mp = pixels / 1e6;
+  return mp >= 100 ? mp.toFixed(0) : mp >= 10 ? mp.toFixed(1) : mp.toFixed(2);
+}
+
 function labelOf(src: ImageSource, label?: string): string {
   return label ?? (typeof src === 'string' ? src : 'image buffer');
 }
 
-/** Decode a file path or an encoded buffer to RGB. */
-export async function decodeImage(src: ImageSource, label?: string): Promise<RgbImage> {
-  const name = labelOf(src, label);
+// The pixel limit is checked by the callers against the header (metadata), so libvips' own limit is off.
+const SHARP_INPUT = { failOn: 'error', limitInputPixels: false, sequentialRead: true, ignoreIcc: true } as const;
+
+/**
+ * Why a file could not be opened, when that is the reason sharp failed: sharp reports an
+ * unreadable file as an unsupported format, which would send the user looking in the wrong place.
+ */
+async function openProblem(src: ImageSource): Promise<string | null> {
+  if (typeof src !== 'string') return null;
   try {
-    const img = sharp(src, { failOn: 'error', limitInputPixels: false, sequentialRead: true, ignoreIcc: true });
-    const meta = await img.metadata();
-    let pipeline = img;
-    if (meta.hasAlpha) pipeline = pipeline.removeAlpha();
-    // 8-bit input is passed through untouched (a colourspace pass costs ~30% of a PNG decode);
-    // 16-bit and other depths are converted to 8-bit sRGB by libvips, which rescales (/257).
-    if (meta.depth !== 'uchar') pipeline = pipeline.toColourspace('srgb');
-    const { data, info } = await pipeline.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
-    let rgb: Uint8Array = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-    if (info.channels === 1) rgb = greyToRgb(rgb);
-    else if (info.channels === 2) rgb = greyToRgb(dropAlphaGrey(rgb));
-    else if (info.channels === 4) rgb = dropAlpha(rgb);
-    else if (info.channels !== 3) throw new Error(`unsupported channel count ${info.channels}`);
-    return { width: info.width, height: info.height, data: rgb };
+    const handle = await open(src, 'r');
+    const info = await handle.stat().finally(() => handle.close());
+    return info.isDirectory() ? 'is a directory, not an image' : null;
+  } catch (err) {
+    const code = err && typeof err === 'object' && 'code' in err ? String(err.code) : '';
+    if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+    if (code === 'ENOENT') return 'file not found';
+    if (code === 'EISDIR') return 'is a directory, not an image';
+    return `cannot open (${err instanceof Error ? err.message.split('\n')[0] : String(err)})`;
+  }
+}
+
+/** Runs a sharp decode step, turning failures into one-line DecodeErrors naming the file. */
+async function decoding<T>(src: ImageSource, label: string | undefined, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
   } catch (err) {
     if (err instanceof DecodeError) throw err;
+    const name = labelOf(src, label);
+    const problem = await openProblem(src);
+    if (problem) throw new DecodeError(name, problem);
     const msg = err instanceof Error ? err.message : String(err);
     throw new DecodeError(name, `cannot decode image (${msg.split('\n')[0]})`);
   }
+}
+
+/** Width and height from the image header (nothing is decoded). */
+export async function probeImage(src: ImageSource, label?: string): Promise<ImageInfo> {
+  return decoding(src, label, async () => {
+    const meta = await sharp(src, SHARP_INPUT).metadata();
+    if (!meta.width || !meta.height) throw new Error('image has no size');
+    return { width: meta.width, height: meta.height };
+  });
+}
+
+/** Drops alpha, reduces to 8 bits and replicates grey, as decodeImage documents. */
+async function toRgb(img: Sharp, meta: Metadata): Promise<RgbImage> {
+  let pipeline = img;
+  if (meta.hasAlpha) pipeline = pipeline.removeAlpha();
+  // 8-bit input is passed through untouched (a colourspace pass costs ~30% of a PNG decode);
+  // 16-bit and other depths are converted to 8-bit sRGB by libvips, which rescales (/257).
+  if (meta.depth !== 'uchar') pipeline = pipeline.toColourspace('srgb');
+  const { data, info } = await pipeline.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+  let rgb: Uint8Array = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  if (info.channels === 1) rgb = greyToRgb(rgb);
+  else if (info.channels === 2) rgb = greyToRgb(dropAlphaGrey(rgb));
+  else if (info.channels === 4) rgb = dropAlpha(rgb);
+  else if (info.channels !== 3) throw new Error(`unsupported channel count ${info.channels}`);
+  return { width: info.width, height: info.height, data: rgb };
+}
+
+/** Decode a file path or an encoded buffer to RGB (refused above `maxPixels`, before decoding). */
+export async function decodeImage(src: ImageSource, label?: string, options: DecodeOptions = {}): Promise<RgbImage> {
+  const limit = options.maxPixels ?? DEFAULT_MAX_PIXELS;
+  return decoding(src, label, async () => {
+    const img = sharp(src, SHARP_INPUT);
+    const meta = await img.metadata();
+    if (meta.width && meta.height && meta.width * meta.height > limit) {
+      throw new ImageTooLargeError(labelOf(src, label), meta.width, meta.height, limit, '');
+    }
+    return toRgb(img, meta);
+  });
+}
+
+/**
+ * Decode image rows [top, top + rows), full width, to RGB: the same pixels as those rows of
+ * decodeImage. libvips reads PNG and JPEG sequentially (rows above the band are decoded and
+ * dropped, in bounded memory), TIFF strips and tiles directly.
+ */
+export async function decodeImageRows(src: ImageSource, top: number, rows: number, label?: string): Promise<RgbImage> {
+  return decoding(src, label, async () => {
+    const img = sharp(src, SHARP_INPUT);
+    const meta = await img.metadata();
+    if (!meta.width || !meta.height || top < 0 || rows < 1 || top + rows > meta.height) {
+      throw new Error(`rows ${top}..${top + rows} lie outside the ${meta.width}x${meta.height} image`);
+    }
+    return toRgb(img.extract({ left: 0, top, width: meta.width, height: rows }), meta);
+  });
 }
 
 function greyToRgb(grey: Uint8Array): Uint8Array {

@@ -4,9 +4,10 @@ import type { RgbImage } from '../core/image.js';
 
 /**
  * The file as sRGB RGB pixels stretched to exactly width x height (alpha dropped), as one
- * resample of the decoded image.
+ * resample of the decoded image. The file is read sequentially without libvips' pixel limit: the
+ * callers have checked its size (score --max-pixels), and the resize streams in bounded memory.
  */
 export async function readResizedRgb(file: string, width: number, height: number): Promise<RgbImage> {
-  const { data } = await sharp(file).removeAlpha().toColourspace('srgb').resize(width, height, { fit: 'fill' }).raw().toBuffer({ resolveWithObject: true });
+  const { data } = await sharp(file, { limitInputPixels: false, sequentialRead: true }).removeAlpha().toColourspace('srgb').resize(width, height, { fit: 'fill' }).raw().toBuffer({ resolveWithObject: true });
   return { width, height, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
 }

@@ -25,6 +25,11 @@ export interface ComputeResult {
   xs: number[];
   ys: number[];
   computeMs: number;
+  /**
+   * The raw crop outputs (before the scale rule), for tasks with explicit origins: callers that
+   * split one image into several tasks (score's row bands) compute the image score from these.
+   */
+  rawCrops?: Float64Array;
 }
 
 /**
@@ -41,9 +46,10 @@ export function computeTask(model: FocusLiteModel, kernel: ConvKernel, task: Com
   const t0 = performance.now();
   const image = { width: task.width, height: task.height, data: new Uint8Array(task.pixels) };
   if (task.xs && task.ys) {
-    const crops = scoreCrops(model, kernel, image, task.xs, task.ys, task.cropSize);
-    const score = imageScoreOf(model.scale, crops);
-    return { score, crops: applyScaleRuleAll(model.scale, crops), rows: 1, cols: crops.length, xs: task.xs, ys: task.ys, computeMs: performance.now() - t0 };
+    const rawCrops = scoreCrops(model, kernel, image, task.xs, task.ys, task.cropSize);
+    const score = imageScoreOf(model.scale, rawCrops);
+    const crops = applyScaleRuleAll(model.scale, rawCrops.slice());
+    return { score, crops, rows: 1, cols: crops.length, xs: task.xs, ys: task.ys, computeMs: performance.now() - t0, rawCrops };
   }
   const s = scoreRgbImage(model, kernel, image, { cropSize: task.cropSize, stride: task.stride, label: task.label });
   return { score: s.score, crops: s.crops, rows: s.grid.rows, cols: s.grid.cols, xs: [...s.grid.xs], ys: [...s.grid.ys], computeMs: performance.now() - t0 };
