@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
+import { handleBrokenPipes } from './broken-pipe.js';
 import { commandFactories } from './commands.js';
 
 function version(): string {
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
 /** Runs the CLI; resolves to the process exit code. Errors are printed as one line. */
 export async function main(argv: string[]): Promise<number> {
   process.exitCode = undefined;
+  handleBrokenPipes();
   try {
     await buildProgram().parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
