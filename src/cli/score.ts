@@ -1,7 +1,7 @@
 /** `focuslite score <files|folders|globs...>`: focus scores of image patches. */
 import { Command } from 'commander';
 import { DEFAULT_CROP, DEFAULT_STRIDE } from '../core/model.js';
-import { DEFAULT_MODEL_HELP, resolveModel } from '../io/model-source.js';
+import { resolveModel } from '../io/model-source.js';
 import { DEFAULT_MAX_PIXELS } from '../core/image.js';
 import { defaultThreads } from '../runtime/threads.js';
 import { SCORE_FORMATS, csvHeader, csvLines, tableHeader, tableLines, toRecord, type ScoreFormat, type ScoreRecord } from '../pipeline/score-output.js';
@@ -26,7 +26,7 @@ export function scoreCommand(): Command {
   return new Command('score')
     .description('Score image patches (PNG, JPEG, TIFF, WebP): mean over 235x235 crops at stride 128; higher = blurrier')
     .argument('<inputs...>', 'image files, folders (searched recursively) or glob patterns')
-    .option('-w, --weights <file>', `model: focuslite weights JSON or an original FocusLiteNN .pt checkpoint (default: ${DEFAULT_MODEL_HELP})`)
+    .option('-w, --weights <file>', 'model: focuslite weights JSON or an original FocusLiteNN .pt checkpoint (default: built-in 1-kernel model)')
     .option('-f, --format <format>', `output format: ${SCORE_FORMATS.join(', ')}`, choiceOption('format', SCORE_FORMATS), 'table')
     .option('--crop <px>', 'crop size', intOption('crop', 7, 100000), DEFAULT_CROP)
     .option('--stride <px>', 'crop stride', intOption('stride', 1, 100000), DEFAULT_STRIDE)
@@ -45,8 +45,7 @@ export function scoreCommand(): Command {
 async function runScore(inputs: string[], opts: ScoreOpts): Promise<number> {
   // loaded here, not at start-up: `focuslite --help` and the other commands never pay for it
   const [{ scoreFiles }, { writeImageHeatmap }, { expandInputs }] = await Promise.all([import('../pipeline/score-files.js'), import('../pipeline/image-heatmap.js'), import('../io/inputs.js')]);
-  const { model, label } = await resolveModel(opts.weights);
-  const by = { label, scale: model.scale };
+  const { model } = await resolveModel(opts.weights);
   const { files, errors } = await expandInputs(inputs);
   for (const e of errors) process.stderr.write(`focuslite: ${e}\n`);
   if (files.length === 0) {
@@ -55,7 +54,7 @@ async function runScore(inputs: string[], opts: ScoreOpts): Promise<number> {
   }
   const out = (line: string): void => void process.stdout.write(line + '\n');
   const collected: ScoreRecord[] = [];
-  if (opts.format === 'table') tableHeader(by).forEach(out);
+  if (opts.format === 'table') out(tableHeader());
   if (opts.format === 'csv') out(csvHeader(!!opts.grid));
   const progress = createProgress(files.length, 'scoring');
   let failed = errors.length;
@@ -78,7 +77,7 @@ async function runScore(inputs: string[], opts: ScoreOpts): Promise<number> {
       }
     }
     scored++;
-    const rec = toRecord(r, !!opts.grid, by);
+    const rec = toRecord(r, !!opts.grid);
     if (opts.format === 'json') collected.push(rec);
     else if (opts.format === 'jsonl') out(JSON.stringify(rec));
     else if (opts.format === 'csv') csvLines(rec).forEach(out);
