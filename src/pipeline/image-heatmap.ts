@@ -29,9 +29,8 @@ export async function writeImageHeatmap(r: FileScore, model: FocusLiteModel, cro
   const scale = Math.max(1, Math.max(r.width, r.height) / MAX_SIDE);
   const w = Math.round(r.width / scale), h = Math.round(r.height / scale);
   const thumb = await readResizedRgb(r.file, w, h);
-  const marker = threshold ?? model.threshold?.value ?? (model.scale === 'z-level' ? 3 : upperMedian(r.crops));
-  // Crops cut at the model's resolution cover cropPx of the image's own pixels.
-  const png = await renderHeatmap(thumb, scale, cropTiles(r, r.cropPx ?? cropSize), { scale: model.scale, threshold: marker });
+  const marker = threshold ?? (model.scale === 'z-level' ? 3 : upperMedian(r.crops));
+  const png = await renderHeatmap(thumb, scale, cropTiles(r, cropSize), { scale: model.scale, threshold: marker });
   const path = join(outDir, `${basename(r.file, extname(r.file))}.heatmap.png`);
   await writeFileAtomic(path, png);
   return path;
