@@ -7,6 +7,7 @@ import { slideCommand } from './slide.js';
 import { importCommand } from './import.js';
 import { infoCommand } from './info.js';
 import { evalCommand } from './eval.js';
+import { compareCommand } from './compare.js';
 import { cvCommand } from './cv.js';
 import { synthCommand } from './synth.js';
 import { trainCommand } from './train.js';
@@ -18,6 +19,7 @@ export const commandFactories: Array<() => Command> = [
   importCommand,
   infoCommand,
   evalCommand,
+  compareCommand,
   cvCommand,
   synthCommand,
   trainCommand,

@@ -189,6 +189,16 @@ export function rocAuc(scores: ArrayLike<number>, labels: ArrayLike<number>): nu
 }
 
 /**
+ * The ROC curve's points (false positive rate, true positive rate) from (0, 0) to (1, 1), one per
+ * distinct threshold from the highest score down (sklearn's roc_curve with drop_intermediate=False):
+ * the curve whose trapezoid area is `rocAuc`.
+ */
+export function rocCurve(scores: ArrayLike<number>, labels: ArrayLike<number>): Array<{ fpr: number; tpr: number }> {
+  const { positives, negatives } = requireBinaryProblem(scores, labels, 'ROC curve');
+  return [{ fpr: 0, tpr: 0 }, ...countsAtThresholds(scores, labels).map(({ tp, fp }) => ({ fpr: fp / negatives, tpr: tp / positives }))];
+}
+
+/**
  * Average precision for 0/1 labels (positive = 1), as sklearn.metrics.average_precision_score:
  * sum over distinct thresholds of (R_n - R_{n-1}) * P_n, with no interpolation of precision.
  */

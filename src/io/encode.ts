@@ -32,3 +32,8 @@ export async function jpegRoundTrip(img: RgbImage, quality: number): Promise<Rgb
   }
   return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
 }
+
+/** Rasterise an SVG document to PNG (librsvg inside sharp), at its own size. */
+export async function svgToPng(svg: string): Promise<Buffer> {
+  return sharp(Buffer.from(svg, 'utf8'), { limitInputPixels: 64 * 1024 * 1024 }).png({ compressionLevel: 9, adaptiveFiltering: true }).toBuffer();
+}

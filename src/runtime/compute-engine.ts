@@ -32,5 +32,5 @@ export function createComputeEngine(model: FocusLiteModel, threads: number, kern
     worker: new URL('./score-worker.js', import.meta.url),
     workerData: { weights: modelToJson(model), kernel: kernelName },
   });
-  return { threads: engine.threads, run: (task) => engine.run(task, [task.pixels]), close: () => engine.close() };
+  return { threads: engine.threads, run: (task) => engine.run(task, task.pixels instanceof ArrayBuffer ? [task.pixels] : []), close: () => engine.close() };
 }

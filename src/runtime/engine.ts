@@ -15,13 +15,14 @@ import { WorkerPool } from './worker-pool.js';
 
 /** What runs one task, in the calling thread or in a worker. */
 export interface TaskHandler<P, R> {
-  run(payload: P): R;
+  /** may be asynchronous (ONNX Runtime runs a session on its own threads) */
+  run(payload: P): R | Promise<R>;
   /**
    * In a worker: the reply to post and the buffers to transfer with it (results may hold views
    * of reused buffers, which must be copied before transfer). Default: the result, no transfer.
    */
   reply?(result: R): { result: R; transfer: readonly TransferListItem[] };
-  close?(): void;
+  close?(): void | Promise<void>;
 }
 
 export interface EngineOptions<P, R> {
@@ -49,7 +50,7 @@ export function createEngine<P, R>(options: EngineOptions<P, R>): Engine<P, R> {
   const runInline = (payload: P): Promise<R> =>
     new Promise((resolve, reject) => setImmediate(() => {
       try {
-        resolve(inline.run(payload));
+        Promise.resolve(inline.run(payload)).then(resolve, reject);
       } catch (err) {
         reject(err);
       }
@@ -84,20 +85,25 @@ export function createEngine<P, R>(options: EngineOptions<P, R>): Engine<P, R> {
 }
 
 /**
- * Worker entry: builds the handler from the pool's workerData once, then answers each
- * `{ id, payload }` with `{ id, result }` or `{ id, error }` (the WorkerPool protocol).
+ * Worker entry: builds the handler from the pool's workerData once (it may be built
+ * asynchronously, e.g. an ONNX Runtime session), then answers each `{ id, payload }` with
+ * `{ id, result }` or `{ id, error }` (the WorkerPool protocol). A handler that cannot be built
+ * answers every task with that error.
  */
-export function serveTasks<I, P, R>(makeHandler: (init: I) => TaskHandler<P, R>): void {
+export function serveTasks<I, P, R>(makeHandler: (init: I) => TaskHandler<P, R> | Promise<TaskHandler<P, R>>): void {
   const port = parentPort;
   if (!port) throw new Error('serveTasks runs only in a worker thread');
-  const handler = makeHandler(workerData as I);
+  const handler = Promise.resolve().then(() => makeHandler(workerData as I));
+  handler.catch(() => {}); // reported with each task below
   port.on('message', (msg: { id: number; payload: P }) => {
-    try {
-      const result = handler.run(msg.payload);
-      const out = handler.reply ? handler.reply(result) : { result, transfer: [] };
-      port.postMessage({ id: msg.id, result: out.result }, out.transfer);
-    } catch (err) {
-      port.postMessage({ id: msg.id, error: err instanceof Error ? err.message : String(err) });
-    }
+    handler
+      .then(async (h) => {
+        const result = await h.run(msg.payload);
+        const out = h.reply ? h.reply(result) : { result, transfer: [] };
+        port.postMessage({ id: msg.id, result: out.result }, out.transfer);
+      })
+      .catch((err: unknown) => {
+        port.postMessage({ id: msg.id, error: err instanceof Error ? err.message : String(err) });
+      });
   });
 }

@@ -36,8 +36,8 @@ function loadedModules(args: string[]): { status: number | null; stdout: string;
   }
 }
 
-const NATIVE = /\/node_modules\/(sharp|koffi|@img)\//;
-const IMPLEMENTATIONS = /\/dist\/src\/(pipeline\/(score-files|slide-batch|slide-score|demo|image-heatmap)|train\/(trainer|pixel-cache|training-data)|eval\/(cv|evaluate-dataset)|synth\/dataset|runtime\/compute-engine|core\/kernels\/index|io\/(decode|slide\/index))\.js$/;
+const NATIVE = /\/node_modules\/(sharp|koffi|@img|onnxruntime-node)\//;
+const IMPLEMENTATIONS = /\/dist\/src\/(pipeline\/(score-files|slide-batch|slide-score|demo|image-heatmap)|train\/(trainer|pixel-cache|training-data)|eval\/(cv|evaluate-dataset|compare|plots)|synth\/dataset|runtime\/(compute|measure)-engine|core\/kernels\/index|io\/(decode|slide\/index))\.js$/;
 
 for (const args of [['--help'], ['--version'], ['info', join(projectRoot, 'models', 'focuslite-1k.json')]]) {
   test(`focuslite ${args[0]} loads neither sharp nor koffi`, () => {
