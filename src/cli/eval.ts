@@ -4,7 +4,6 @@
  */
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { resolveModel } from '../io/model-source.js';
 import type { EvalSource } from '../eval/evaluate-dataset.js';
 import { defaultThreads } from '../runtime/threads.js';
 import { choiceOption, intOption } from './options.js';
@@ -14,6 +13,7 @@ const REPORT_FORMATS = ['markdown', 'json'] as const;
 
 interface EvalOpts {
   weights?: string;
+  method?: string;
   focuspath?: string;
   tcga?: string;
   csv?: string;
@@ -42,7 +42,8 @@ export function evalSourceOf(opts: { focuspath?: string; tcga?: string; csv?: st
 export function evalCommand(): Command {
   return new Command('eval')
     .description('Evaluate a model on a labelled dataset: SRCC, PLCC, ROC-AUC, AP (higher score = blurrier = positive)')
-    .option('-w, --weights <file>', 'model: focuslite weights JSON or an original FocusLiteNN .pt checkpoint (default: built-in 1-kernel model)')
+    .option('-w, --weights <file>', 'model: focuslite weights JSON, an original FocusLiteNN .pt checkpoint or an ONNX model (default: built-in 1-kernel model)')
+    .option('-m, --method <name>', 'focus measure instead of a model: focuslitenn or a registered measure (fqpath, hvs-maxpol-1, ...); classic measures score whole images, as the paper ran them')
     .option('--focuspath <list>', 'FocusPath list (name.tif,slide,strip,slice,position,score,z-level); metrics vs |z|, ROC/PR with |z|>=3 blurry, <=2 sharp')
     .option('--tcga <list>', 'TCGA@Focus list (path,organ,marker,label); positive = out of focus (label 1)')
     .option('--csv <file>', 'CSV path,score[,label]: correlations vs score, ROC/PR vs label when present')
@@ -51,7 +52,7 @@ export function evalCommand(): Command {
     .option('-f, --format <format>', `report format on stdout: ${REPORT_FORMATS.join(', ')}`, choiceOption('format', REPORT_FORMATS), 'markdown')
     .option('-o, --out <dir>', 'also write report.md, report.json and scores.csv into this folder')
     .option('--scores <file.csv>', 'write per-image scores (name,path,score,target,label,width,height)')
-    .option('--name <text>', 'model name in the table (default: FocusLiteNN-<kernels>)')
+    .option('--name <text>', 'model name in the table (default: FocusLiteNN-<kernels>, or the measure\'s name)')
     .option('--kernel <name>', 'conv kernel backend (wasm-simd, reference); default: the fastest available')
     .action(async (opts: EvalOpts) => {
       process.exitCode = await runEval(opts);
@@ -62,16 +63,18 @@ async function runEval(opts: EvalOpts): Promise<number> {
   const source = evalSourceOf(opts);
   // loaded here, not at start-up: `focuslite --help` and the other commands never pay for it
   const { evaluateDataset, formatEvaluationJson, formatEvaluationMarkdown, loadEvalDataset, makeOutputDir, scoresCsv, timingLine, writeOutputFile } = await import('../eval/evaluate-dataset.js');
+  const { resolveMeasure } = await import('../pipeline/measure-source.js');
   // Both checks before any scoring: every missing image is listed, and the weights load.
   const dataset = await loadEvalDataset(source);
-  const { model, path: weights } = await resolveModel(opts.weights);
+  const measure = await resolveMeasure({ weights: opts.weights, method: opts.method, kernel: opts.kernel });
+  const weights = measure.path;
   if (opts.out) makeOutputDir(opts.out);
 
   const progress = createProgress(dataset.items.length, 'evaluating');
-  const ev = await evaluateDataset(dataset, model, {
+  const ev = await evaluateDataset(dataset, measure.model ?? measure, {
     threads: opts.threads,
     kernel: opts.kernel,
-    weights,
+    ...(weights !== undefined ? { weights } : {}),
     ...(opts.name !== undefined ? { name: opts.name } : {}),
     onImage: () => progress.tick(),
     onScored: (scored) => {

@@ -1,7 +1,6 @@
 /** `focuslite score <files|folders|globs...>`: focus scores of image patches. */
 import { Command } from 'commander';
 import { DEFAULT_CROP, DEFAULT_STRIDE } from '../core/model.js';
-import { resolveModel } from '../io/model-source.js';
 import { DEFAULT_MAX_PIXELS } from '../core/image.js';
 import { defaultThreads } from '../runtime/threads.js';
 import { SCORE_FORMATS, csvHeader, csvLines, tableHeader, tableLines, toRecord, type ScoreFormat, type ScoreRecord } from '../pipeline/score-output.js';
@@ -11,6 +10,7 @@ import { createProgress } from './progress.js';
 
 interface ScoreOpts {
   weights?: string;
+  method?: string;
   format: ScoreFormat;
   crop: number;
   stride: number;
@@ -26,7 +26,8 @@ export function scoreCommand(): Command {
   return new Command('score')
     .description('Score image patches (PNG, JPEG, TIFF, WebP): mean over 235x235 crops at stride 128; higher = blurrier')
     .argument('<inputs...>', 'image files, folders (searched recursively) or glob patterns')
-    .option('-w, --weights <file>', 'model: focuslite weights JSON or an original FocusLiteNN .pt checkpoint (default: built-in 1-kernel model)')
+    .option('-w, --weights <file>', 'model: focuslite weights JSON, an original FocusLiteNN .pt checkpoint or an ONNX model (default: built-in 1-kernel model)')
+    .option('-m, --method <name>', 'focus measure instead of a model: focuslitenn or a registered measure (fqpath, hvs-maxpol-1, laplacian-variance, ...); classic measures score the whole image unless --crop, --stride, --grid or --heatmap ask for the crop grid')
     .option('-f, --format <format>', `output format: ${SCORE_FORMATS.join(', ')}`, choiceOption('format', SCORE_FORMATS), 'table')
     .option('--crop <px>', 'crop size', intOption('crop', 7, 100000), DEFAULT_CROP)
     .option('--stride <px>', 'crop stride', intOption('stride', 1, 100000), DEFAULT_STRIDE)
@@ -37,15 +38,20 @@ export function scoreCommand(): Command {
     .option('--max-pixels <n>', 'refuse images with more pixels than this (read from the header; larger images up to it are scored in row bands with bounded memory)',
       intOption('max-pixels', 1, Number.MAX_SAFE_INTEGER), DEFAULT_MAX_PIXELS)
     .option('--kernel <name>', 'conv kernel backend (wasm-simd, reference); default: the fastest available')
-    .action(async (inputs: string[], opts: ScoreOpts) => {
-      process.exitCode = await runScore(inputs, opts);
+    .action(async (inputs: string[], opts: ScoreOpts, cmd: Command) => {
+      // a crop grid asked for explicitly (a classic measure otherwise scores the whole image, as the paper ran it)
+      const gridAsked = cmd.getOptionValueSource('crop') === 'cli' || cmd.getOptionValueSource('stride') === 'cli' || !!opts.grid || opts.heatmap !== undefined;
+      process.exitCode = await runScore(inputs, opts, gridAsked);
     });
 }
 
-async function runScore(inputs: string[], opts: ScoreOpts): Promise<number> {
+async function runScore(inputs: string[], opts: ScoreOpts, gridAsked: boolean): Promise<number> {
   // loaded here, not at start-up: `focuslite --help` and the other commands never pay for it
-  const [{ scoreFiles }, { writeImageHeatmap }, { expandInputs }] = await Promise.all([import('../pipeline/score-files.js'), import('../pipeline/image-heatmap.js'), import('../io/inputs.js')]);
-  const { model } = await resolveModel(opts.weights);
+  const [{ scoreFiles }, { writeImageHeatmap }, { expandInputs }, { resolveMeasure, measureSource }] = await Promise.all([
+    import('../pipeline/score-files.js'), import('../pipeline/image-heatmap.js'), import('../io/inputs.js'), import('../pipeline/measure-source.js'),
+  ]);
+  const measure = await resolveMeasure({ weights: opts.weights, method: opts.method, kernel: opts.kernel });
+  const unit = measure.info.nativeUnit === 'image' && !gridAsked ? 'image' : 'crops';
   const { files, errors } = await expandInputs(inputs);
   for (const e of errors) process.stderr.write(`focuslite: ${e}\n`);
   if (files.length === 0) {
@@ -60,7 +66,7 @@ async function runScore(inputs: string[], opts: ScoreOpts): Promise<number> {
   let failed = errors.length;
   let scored = 0;
   let heatmapsFailed = 0;
-  for await (const r of scoreFiles(files, model, { cropSize: opts.crop, stride: opts.stride, threads: opts.threads, kernel: opts.kernel, maxPixels: opts.maxPixels })) {
+  for await (const r of scoreFiles(files, measureSource(measure), { cropSize: opts.crop, stride: opts.stride, threads: opts.threads, kernel: opts.kernel, maxPixels: opts.maxPixels, unit })) {
     progress.tick();
     if (!r.ok) {
       failed++;
@@ -70,7 +76,7 @@ async function runScore(inputs: string[], opts: ScoreOpts): Promise<number> {
     if (opts.heatmap) {
       try {
         mkdirSync(opts.heatmap, { recursive: true });
-        await writeImageHeatmap(r, model, opts.crop, opts.heatmap, opts.threshold);
+        await writeImageHeatmap(r, measure.info.scale, opts.crop, opts.heatmap, opts.threshold);
       } catch (err) {
         heatmapsFailed++;
         progress.log(`focuslite: ${r.file}: heat map not written (${err instanceof Error ? err.message : String(err)})`);

@@ -6,17 +6,12 @@
 import { basename } from 'node:path';
 import '../core/measures/register-builtin.js';
 import { FOCUSLITENN, focusLiteNNLabel } from '../core/measures/focuslitenn.js';
-import { registeredMeasures } from '../core/measures/registry.js';
 import { resolveModel } from '../io/model-source.js';
 import { isOnnxPath } from '../io/onnx/measure.js';
 import { loadModel } from '../io/weights-file.js';
 import { focusLiteNNSpec } from '../runtime/measure-spec.js';
+import { methodNames } from '../pipeline/measure-source.js';
 import type { CompareMethod } from './compare.js';
-
-/** Names `--methods` accepts: the registry's and `focuslitenn`. */
-export function methodNames(): string[] {
-  return [FOCUSLITENN, ...registeredMeasures().filter((n) => n !== FOCUSLITENN)];
-}
 
 /** Parse `all` or a comma-separated list (duplicates dropped, order kept); unknown names are one error. */
 export function parseMethodList(text: string): string[] {

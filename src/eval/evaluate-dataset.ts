@@ -18,9 +18,12 @@
  * in one error before anything is scored.
  */
 import { mkdirSync } from 'node:fs';
+import { focusLiteNNLabel, isFocusLiteModel } from '../core/measures/focuslitenn.js';
 import type { FocusLiteModel } from '../core/model.js';
 import { parameterCount } from '../core/model.js';
+import type { ResolvedMeasure } from '../pipeline/measure-source.js';
 import { defaultThreads, scoreFiles, type FileFailure } from '../pipeline/score-files.js';
+import type { MeasureSource } from '../runtime/compute-engine.js';
 import { writeFileAtomicSync } from '../io/atomic.js';
 import { loadDataset, type Dataset, type DatasetFormat, type DatasetItem } from '../io/datasets/index.js';
 import { binarizeFocusPath, evaluate, type Evaluation } from './metrics.js';
@@ -105,6 +108,8 @@ export interface ScoreDatasetOptions {
   stride?: number;
   /** after each image, in input order */
   onImage?(done: number, total: number): void;
+  /** `image`: one whole-image score per image (the classic measures, as the paper ran them); default the crop grid */
+  unit?: 'crops' | 'image';
 }
 
 export interface ScoredDataset {
@@ -128,7 +133,7 @@ export class ScoringFailedError extends Error {
  * attempted; if any fails, one ScoringFailedError lists them all afterwards, since metrics over
  * a silently shrunken set would not be comparable.
  */
-export async function scoreDataset(items: readonly DatasetItem[], model: FocusLiteModel, options: ScoreDatasetOptions = {}): Promise<ScoredDataset> {
+export async function scoreDataset(items: readonly DatasetItem[], measure: MeasureSource, options: ScoreDatasetOptions = {}): Promise<ScoredDataset> {
   if (items.length === 0) throw new Error('Expected at least one image to score but the dataset is empty');
   const files = items.map((it) => it.path);
   const threads = options.threads ?? defaultThreads();
@@ -138,7 +143,7 @@ export async function scoreDataset(items: readonly DatasetItem[], model: FocusLi
   let computeSum = 0;
   const t0 = performance.now();
   let i = 0;
-  for await (const r of scoreFiles(files, model, { threads, kernel: options.kernel, cropSize: options.cropSize, stride: options.stride })) {
+  for await (const r of scoreFiles(files, measure, { threads, kernel: options.kernel, cropSize: options.cropSize, stride: options.stride, ...(options.unit !== undefined ? { unit: options.unit } : {}) })) {
     const item = items[i++]!;
     options.onImage?.(i, items.length);
     if (!r.ok) {
@@ -170,12 +175,11 @@ export async function scoreDataset(items: readonly DatasetItem[], model: FocusLi
 }
 
 /** "FocusLiteNN-1", "FocusLiteNN-10 (min-max)": the kernel count as in the paper's Table 1. */
-export function modelName(model: Pick<FocusLiteModel, 'kernels' | 'pooling'>): string {
-  return `FocusLiteNN-${model.kernels}${model.pooling === 'min-max' ? ' (min-max)' : ''}`;
-}
+export const modelName = focusLiteNNLabel;
 
 export interface DatasetEvaluation {
-  model: { name: string; params: number; kernels: number; pooling: string; scale: string; weights?: string };
+  /** `kernels` and `pooling` for FocusLiteNN; `method` for the other measures */
+  model: { name: string; params: number; kernels?: number; pooling?: string; method?: string; scale: string; weights?: string };
   dataset: { format: DatasetFormat; list: string; images: string; n: number; positives?: number };
   protocol: string;
   metrics: Evaluation;
@@ -192,23 +196,32 @@ export interface EvaluateDatasetOptions extends ScoreDatasetOptions {
   onScored?(scored: ScoredDataset): void | Promise<void>;
 }
 
-/** Score a loaded dataset and compute its metrics. */
-export async function evaluateDataset(dataset: Dataset, model: FocusLiteModel, options: EvaluateDatasetOptions = {}): Promise<DatasetEvaluation> {
+/** The model block of a report: FocusLiteNN's kernels and pooling, or the measure's name. */
+function modelBlock(measure: FocusLiteModel | ResolvedMeasure, options: EvaluateDatasetOptions): DatasetEvaluation['model'] {
+  const weights = options.weights !== undefined ? { weights: options.weights } : {};
+  const model = isFocusLiteModel(measure) ? measure : measure.model;
+  if (model) {
+    return { name: options.name ?? modelName(model), params: parameterCount(model), kernels: model.kernels, pooling: model.pooling, scale: model.scale, ...weights };
+  }
+  const { info } = measure as ResolvedMeasure;
+  return { name: options.name ?? info.label, params: info.parameters, method: info.name, scale: info.scale, ...weights };
+}
+
+/**
+ * Score a loaded dataset and compute its metrics: with a FocusLiteNN model, or any resolved
+ * measure (a classic measure scores whole images unless `unit: 'crops'` is given).
+ */
+export async function evaluateDataset(dataset: Dataset, measure: FocusLiteModel | ResolvedMeasure, options: EvaluateDatasetOptions = {}): Promise<DatasetEvaluation> {
   // Targets first: a CSV with half its labels missing should fail before minutes of scoring.
   const targets = evalTargets(dataset.format, dataset.items);
-  const scored = await scoreDataset(dataset.items, model, options);
+  const source: MeasureSource = isFocusLiteModel(measure) ? measure : measure.model ?? measure.spec;
+  const unit = options.unit ?? (isFocusLiteModel(measure) ? 'crops' : measure.info.nativeUnit);
+  const scored = await scoreDataset(dataset.items, source, { ...options, unit });
   await options.onScored?.(scored);
   const metrics = evaluate(scored.scores, targets.target, targets.labels ?? undefined);
   const positives = targets.labels ? targets.labels.reduce((a, b) => a + b, 0) : undefined;
   return {
-    model: {
-      name: options.name ?? modelName(model),
-      params: parameterCount(model),
-      kernels: model.kernels,
-      pooling: model.pooling,
-      scale: model.scale,
-      ...(options.weights !== undefined ? { weights: options.weights } : {}),
-    },
+    model: modelBlock(measure, options),
     dataset: { format: dataset.format, list: dataset.listFile, images: dataset.imagesDir, n: dataset.items.length, ...(positives !== undefined ? { positives } : {}) },
     protocol: targets.protocol,
     metrics,

@@ -1,6 +1,6 @@
 /** `score --heatmap`: the slide heat map renderer applied to one image's crop grid. */
 import { basename, extname, join } from 'node:path';
-import type { FocusLiteModel } from '../core/model.js';
+import type { MeasureScale } from '../core/measures/types.js';
 import { upperMedian } from '../core/stats.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import type { FileScore } from './score-files.js';
@@ -21,16 +21,16 @@ export function cropTiles(r: { crops: ArrayLike<number>; xs: readonly number[]; 
 }
 
 /**
- * Writes `<outDir>/<name>.heatmap.png`. z-level models are drawn on the fixed 0..8 scale with the
- * threshold marked (default 3); relative models are normalised per image and, without a threshold,
- * the image's median crop score is marked.
+ * Writes `<outDir>/<name>.heatmap.png`. z-level measures are drawn on the fixed 0..8 scale with the
+ * threshold marked (default 3); relative ones (PLCC models, the classic measures) are normalised
+ * per image and, without a threshold, the image's median crop score is marked.
  */
-export async function writeImageHeatmap(r: FileScore, model: FocusLiteModel, cropSize: number, outDir: string, threshold?: number): Promise<string> {
-  const scale = Math.max(1, Math.max(r.width, r.height) / MAX_SIDE);
-  const w = Math.round(r.width / scale), h = Math.round(r.height / scale);
+export async function writeImageHeatmap(r: FileScore, scale: MeasureScale, cropSize: number, outDir: string, threshold?: number): Promise<string> {
+  const factor = Math.max(1, Math.max(r.width, r.height) / MAX_SIDE);
+  const w = Math.round(r.width / factor), h = Math.round(r.height / factor);
   const thumb = await readResizedRgb(r.file, w, h);
-  const marker = threshold ?? (model.scale === 'z-level' ? 3 : upperMedian(r.crops));
-  const png = await renderHeatmap(thumb, scale, cropTiles(r, cropSize), { scale: model.scale, threshold: marker });
+  const marker = threshold ?? (scale === 'z-level' ? 3 : upperMedian(r.crops));
+  const png = await renderHeatmap(thumb, factor, cropTiles(r, cropSize), { scale, threshold: marker });
   const path = join(outDir, `${basename(r.file, extname(r.file))}.heatmap.png`);
   await writeFileAtomic(path, png);
   return path;

@@ -13,11 +13,11 @@ import { cropGrid, rowBands, type CropGrid, type RowBand } from '../core/grid.js
 import { cropImage, type RgbImage } from '../core/image.js';
 import { imageScoreOf } from '../core/score.js';
 import { decodeImage, decodeImageRows, DEFAULT_MAX_PIXELS, ImageTooLargeError, probeImage } from '../io/decode.js';
-import type { FocusLiteModel } from '../core/model.js';
+import type { MeasureScale } from '../core/measures/types.js';
 import { DEFAULT_CROP, DEFAULT_STRIDE } from '../core/model.js';
 import { ByteBudget } from '../runtime/byte-budget.js';
 import { transferablePixels, type ComputeResult, type ComputeTask } from '../runtime/compute-task.js';
-import { createComputeEngine } from '../runtime/compute-engine.js';
+import { openComputeEngine, type MeasureSource } from '../runtime/compute-engine.js';
 
 /** Images up to this many pixels (4096 x 4096, 48 MB of RGB) are decoded whole; larger ones in bands. */
 export const WHOLE_IMAGE_PIXELS = 4096 * 4096;
@@ -55,6 +55,12 @@ export interface ScoreFilesOptions {
   wholeImagePixels?: number;
   /** pixels per band (default BAND_PIXELS) */
   bandPixels?: number;
+  /**
+   * `crops` (default): the crop grid, image score = mean of the crop scores. `image`: one score of
+   * the whole image by the measure (`scoreImage`, as the paper ran the classic measures); the
+   * result is a 1x1 grid, and the image must fit `wholeImagePixels` (it is decoded whole).
+   */
+  unit?: 'crops' | 'image';
 }
 
 export function defaultThreads(): number {
@@ -62,9 +68,10 @@ export function defaultThreads(): number {
 }
 
 /**
- * Score files; yields one result per input, in input order.
+ * Score files with a focus measure (a FocusLiteNN model, or any MeasureSpec: a registered measure,
+ * an ONNX model); yields one result per input, in input order.
  */
-export async function* scoreFiles(files: readonly string[], model: FocusLiteModel, options: ScoreFilesOptions = {}): AsyncGenerator<FileResult> {
+export async function* scoreFiles(files: readonly string[], measure: MeasureSource, options: ScoreFilesOptions = {}): AsyncGenerator<FileResult> {
   const cropSize = options.cropSize ?? DEFAULT_CROP;
   const stride = options.stride ?? DEFAULT_STRIDE;
   const threads = options.threads ?? defaultThreads();
@@ -77,9 +84,11 @@ export async function* scoreFiles(files: readonly string[], model: FocusLiteMode
     maxPixels: options.maxPixels ?? DEFAULT_SCORE_MAX_PIXELS,
     wholeImagePixels: options.wholeImagePixels ?? WHOLE_IMAGE_PIXELS,
     bandPixels: options.bandPixels ?? BAND_PIXELS,
+    unit: options.unit ?? 'crops',
   };
   const budget = new ByteBudget(PIXEL_BUDGET_BYTES);
-  const compute = createComputeEngine(model, threads, options.kernel);
+  const compute = await openComputeEngine(measure, threads, options.kernel);
+  const scale = compute.measure.scale;
   // Enough decodes in flight to keep every compute thread and sharp's decoder threads busy,
   // bounded so memory stays at a few images per thread.
   const window = Math.max(2, threads * 2 + 1);
@@ -87,7 +96,7 @@ export async function* scoreFiles(files: readonly string[], model: FocusLiteMode
   let next = 0;
   const launch = (): void => {
     const file = files[next++]!;
-    inFlight.push(scoreOne(file, model, limits, budget, compute.run));
+    inFlight.push(scoreOne(file, scale, limits, budget, compute.run));
   };
   try {
     while (next < files.length && inFlight.length < window) launch();
@@ -107,29 +116,34 @@ interface Limits {
   maxPixels: number;
   wholeImagePixels: number;
   bandPixels: number;
+  unit: 'crops' | 'image';
 }
 
 type Run = (t: ComputeTask) => Promise<ComputeResult>;
 
 const LIMIT_HINT = 'raise --max-pixels to score it in row bands (memory stays bounded; PNG and JPEG are then decoded once per band), or use `focuslite slide` for whole-slide images';
 
-async function scoreOne(file: string, model: FocusLiteModel, limits: Limits, budget: ByteBudget, run: Run): Promise<FileResult> {
+const WHOLE_IMAGE_HINT = 'a whole-image score needs the image decoded whole; score its crop grid instead (--crop/--stride), which is read in row bands';
+
+async function scoreOne(file: string, scale: MeasureScale, limits: Limits, budget: ByteBudget, run: Run): Promise<FileResult> {
   const { cropSize } = limits;
   try {
     const t0 = performance.now();
     const { width, height } = await probeImage(file);
     if (width * height > limits.maxPixels) throw new ImageTooLargeError(file, width, height, limits.maxPixels, LIMIT_HINT);
-    if (width < cropSize || height < cropSize) {
+    if (limits.unit === 'image') {
+      if (width * height > limits.wholeImagePixels) throw new ImageTooLargeError(file, width, height, limits.wholeImagePixels, WHOLE_IMAGE_HINT);
+    } else if (width < cropSize || height < cropSize) {
       return { ok: false, file, error: `${file}: image is ${width}x${height}, smaller than one ${cropSize}x${cropSize} crop` };
     }
-    if (width * height > limits.wholeImagePixels) return await scoreInBands(file, width, height, model, limits, budget, run, t0);
+    if (width * height > limits.wholeImagePixels) return await scoreInBands(file, width, height, scale, limits, budget, run, t0);
     const bytes = width * height * 3;
     await budget.acquire(bytes);
     try {
       const image = await decodeImage(file, file, { maxPixels: limits.wholeImagePixels });
       const decodeMs = performance.now() - t0;
       const pixels = transferablePixels(image.data);
-      const res = await run({ width: image.width, height: image.height, pixels, cropSize, stride: limits.stride, label: file });
+      const res = await run({ width: image.width, height: image.height, pixels, cropSize, stride: limits.stride, label: file, unit: limits.unit });
       return { ok: true, file, width: image.width, height: image.height, decodeMs, ...res };
     } finally {
       budget.release(bytes);
@@ -147,7 +161,7 @@ async function scoreOne(file: string, model: FocusLiteModel, limits: Limits, bud
  * Per-crop scores and the image score are exactly those of a whole decode (every crop lies inside
  * one band and one chunk; the image score comes from the raw outputs in crop order, as a whole image's does).
  */
-async function scoreInBands(file: string, width: number, height: number, model: FocusLiteModel, limits: Limits, budget: ByteBudget, run: Run, t0: number): Promise<FileResult> {
+async function scoreInBands(file: string, width: number, height: number, scale: MeasureScale, limits: Limits, budget: ByteBudget, run: Run, t0: number): Promise<FileResult> {
   const { cropSize } = limits;
   const grid = cropGrid(width, height, cropSize, limits.stride, file);
   const bands = rowBands(grid, Math.max(cropSize, Math.floor(limits.bandPixels / width)));
@@ -194,7 +208,7 @@ async function scoreInBands(file: string, width: number, height: number, model: 
   }
   return {
     ok: true, file, width, height, decodeMs: decodeMs || performance.now() - t0,
-    score: imageScoreOf(model.scale, raw), crops, rows: grid.rows, cols: grid.cols, xs: [...grid.xs], ys: [...grid.ys], computeMs,
+    score: imageScoreOf(scale, raw), crops, rows: grid.rows, cols: grid.cols, xs: [...grid.xs], ys: [...grid.ys], computeMs,
   };
 }
 

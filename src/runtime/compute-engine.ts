@@ -1,36 +1,38 @@
 /**
- * The scoring engine: ComputeTasks (decoded pixels + crop grid) on the compute engine of
- * engine.ts. Workers receive the model once (as weights JSON) and pixel buffers by transfer.
+ * The scoring engine: ComputeTasks (decoded pixels + crop grid) scored by one focus measure on
+ * the compute engine of engine.ts. Workers rebuild the measure from its MeasureSpec (a FocusLiteNN
+ * model travels as weights JSON) and receive pixel buffers by transfer.
  */
-import { threads as checkThreads } from '../core/check.js';
+import { isFocusLiteModel } from '../core/measures/focuslitenn.js';
+import type { MeasureInfo, MeasureSpec } from '../core/measures/measure-spec.js';
 import type { FocusLiteModel } from '../core/model.js';
-import { modelToJson } from '../core/weights.js';
-import { computeTask, type ComputeResult, type ComputeTask } from './compute-task.js';
-import { createEngine, type TaskHandler } from './engine.js';
-import { pickKernel } from './kernel.js';
+import type { ComputeResult, ComputeTask } from './compute-task.js';
+import { createMeasureEngine, createMeasureEngineSync } from './measure-engine.js';
+import { focusLiteNNSpec } from './measure-spec.js';
 
 export interface ComputeEngine {
   readonly threads: number;
+  /** what scores the tasks (name, kind, parameters, scale, native unit) */
+  readonly measure: MeasureInfo;
   run(task: ComputeTask): Promise<ComputeResult>;
   close(): Promise<void>;
 }
 
-/** The handler both threads run: one task scored with the model and kernel. */
-export function computeHandler(model: FocusLiteModel, kernelName?: string): TaskHandler<ComputeTask, ComputeResult> {
-  const kernel = pickKernel(kernelName);
-  return {
-    run: (task) => computeTask(model, kernel, task),
-    reply: (result) => ({ result, transfer: [result.crops.buffer as ArrayBuffer] }),
-  };
+/** A FocusLiteNN model (on the conv kernel named, default the fastest) or any measure spec. */
+export type MeasureSource = FocusLiteModel | MeasureSpec;
+
+export function specOf(source: MeasureSource, kernelName?: string): MeasureSpec {
+  return isFocusLiteModel(source) ? focusLiteNNSpec(source, kernelName) : source;
 }
 
-export function createComputeEngine(model: FocusLiteModel, threads: number, kernelName?: string): ComputeEngine {
-  checkThreads(threads); // before the kernel is picked, so a bad count is the error reported
-  const engine = createEngine<ComputeTask, ComputeResult>({
-    threads,
-    inline: computeHandler(model, kernelName),
-    worker: new URL('./score-worker.js', import.meta.url),
-    workerData: { weights: modelToJson(model), kernel: kernelName },
-  });
-  return { threads: engine.threads, run: (task) => engine.run(task, task.pixels instanceof ArrayBuffer ? [task.pixels] : []), close: () => engine.close() };
+/** The engine for a FocusLiteNN model or a measure that needs no asynchronous set-up (not ONNX). */
+export function createComputeEngine(source: MeasureSource, threads: number, kernelName?: string): ComputeEngine {
+  const engine = createMeasureEngineSync([specOf(source, kernelName)], threads);
+  return { threads: engine.threads, measure: engine.measures[0]!, run: (t) => engine.run(t), close: () => engine.close() };
+}
+
+/** The engine for any measure, ONNX models included (their session opens before this resolves). */
+export async function openComputeEngine(source: MeasureSource, threads: number, kernelName?: string): Promise<ComputeEngine> {
+  const engine = await createMeasureEngine([specOf(source, kernelName)], threads);
+  return { threads: engine.threads, measure: engine.measures[0]!, run: (t) => engine.run(t), close: () => engine.close() };
 }

@@ -1,9 +1,7 @@
 /** The unit of compute work shared by the inline path and the worker threads. */
 import { cropGrid } from '../core/grid.js';
 import type { AnyFocusMeasure } from '../core/measures/measure-spec.js';
-import type { FocusLiteModel } from '../core/model.js';
-import type { ConvKernel } from '../core/kernels/types.js';
-import { applyScaleRule, applyScaleRuleAll, gridOrigins, imageScoreOf, scoreCrops, scoreRgbImage } from '../core/score.js';
+import { applyScaleRule, applyScaleRuleAll, gridOrigins, imageScoreOf } from '../core/score.js';
 
 export interface ComputeTask {
   width: number;
@@ -54,25 +52,13 @@ export function transferablePixels(data: Uint8Array): ArrayBuffer {
     : Uint8Array.prototype.slice.call(data).buffer; // a copy even for a Node Buffer, whose slice is a view
 }
 
-export function computeTask(model: FocusLiteModel, kernel: ConvKernel, task: ComputeTask): ComputeResult {
-  const t0 = performance.now();
-  const image = { width: task.width, height: task.height, data: new Uint8Array(task.pixels) };
-  if (task.xs && task.ys) {
-    const rawCrops = scoreCrops(model, kernel, image, task.xs, task.ys, task.cropSize);
-    const score = imageScoreOf(model.scale, rawCrops);
-    const crops = applyScaleRuleAll(model.scale, rawCrops.slice());
-    return { score, crops, rows: 1, cols: crops.length, xs: task.xs, ys: task.ys, computeMs: performance.now() - t0, rawCrops };
-  }
-  const s = scoreRgbImage(model, kernel, image, { cropSize: task.cropSize, stride: task.stride, label: task.label });
-  return { score: s.score, crops: s.crops, rows: s.grid.rows, cols: s.grid.cols, xs: [...s.grid.xs], ys: [...s.grid.ys], computeMs: performance.now() - t0 };
-}
-
 /**
- * One task scored by a FocusMeasure (any kind, synchronous or not), with the same outputs and
- * the same order of operations as `computeTask` for FocusLiteNN: crop scores are the measure's
- * raw outputs after the scale rule, the image score the rule applied to their plain mean.
+ * One task scored by a FocusMeasure (any kind, synchronous or not): crop scores are the measure's
+ * raw outputs after the scale rule, the image score the rule applied to their plain mean (the
+ * original FocusLiteNN's order: the parity numbers depend on it); `unit: 'image'` asks the
+ * measure for one whole-image score instead.
  */
-export async function measureTask(measure: AnyFocusMeasure, task: ComputeTask): Promise<ComputeResult> {
+export async function computeTask(measure: AnyFocusMeasure, task: ComputeTask): Promise<ComputeResult> {
   const t0 = performance.now();
   const image = { width: task.width, height: task.height, data: new Uint8Array(task.pixels) };
   if (task.unit === 'image') {

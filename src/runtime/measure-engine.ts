@@ -7,9 +7,9 @@
 import type { TransferListItem } from 'node:worker_threads';
 import { threads as checkThreads } from '../core/check.js';
 import type { AnyFocusMeasure, MeasureInfo, MeasureSpec } from '../core/measures/measure-spec.js';
-import { measureTask, type ComputeResult, type ComputeTask } from './compute-task.js';
+import { computeTask, type ComputeResult, type ComputeTask } from './compute-task.js';
 import { createEngine, type TaskHandler } from './engine.js';
-import { buildMeasure, closeMeasure } from './measure-spec.js';
+import { buildMeasure, buildMeasureSync, closeMeasure } from './measure-spec.js';
 
 export interface MeasureEngine {
   readonly threads: number;
@@ -24,7 +24,7 @@ export function measureHandler(measures: readonly AnyFocusMeasure[]): TaskHandle
     run: (task) => {
       const m = measures[task.measure ?? 0];
       if (!m) throw new Error(`no measure ${task.measure} (the engine has ${measures.length})`);
-      return measureTask(m, task);
+      return computeTask(m, task);
     },
     reply: (result) => ({ result, transfer: [result.crops.buffer as ArrayBuffer] }),
     close: async () => {
@@ -44,7 +44,7 @@ export async function buildMeasures(specs: readonly MeasureSpec[]): Promise<AnyF
   return built;
 }
 
-function info(m: AnyFocusMeasure): MeasureInfo {
+export function measureInfo(m: AnyFocusMeasure): MeasureInfo {
   const { name, label, kind, parameters, scale, nativeUnit, reference } = m;
   // an ONNX model's parameter count may be counted from its initializers (reports mark it)
   const from = (m as { parametersFrom?: string }).parametersFrom;
@@ -54,7 +54,20 @@ function info(m: AnyFocusMeasure): MeasureInfo {
 export async function createMeasureEngine(specs: readonly MeasureSpec[], threads: number): Promise<MeasureEngine> {
   checkThreads(threads);
   if (specs.length === 0) throw new Error('Expected at least one focus measure');
-  const measures = await buildMeasures(specs);
+  return engineOver(specs, await buildMeasures(specs), threads);
+}
+
+/**
+ * The same engine built synchronously, for measures that need no asynchronous set-up (FocusLiteNN,
+ * the registered measures; not ONNX models, whose session opens asynchronously).
+ */
+export function createMeasureEngineSync(specs: readonly MeasureSpec[], threads: number): MeasureEngine {
+  checkThreads(threads);
+  if (specs.length === 0) throw new Error('Expected at least one focus measure');
+  return engineOver(specs, specs.map(buildMeasureSync), threads);
+}
+
+function engineOver(specs: readonly MeasureSpec[], measures: AnyFocusMeasure[], threads: number): MeasureEngine {
   const engine = createEngine<ComputeTask, ComputeResult>({
     threads,
     inline: measureHandler(measures),
@@ -63,7 +76,7 @@ export async function createMeasureEngine(specs: readonly MeasureSpec[], threads
   });
   return {
     threads: engine.threads,
-    measures: measures.map(info),
+    measures: measures.map(measureInfo),
     // a SharedArrayBuffer is shared, not transferred (several measures read the same pixels)
     run: (task) => engine.run(task, task.pixels instanceof ArrayBuffer ? [task.pixels as TransferListItem] : []),
     close: () => engine.close(),

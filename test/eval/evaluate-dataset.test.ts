@@ -194,3 +194,21 @@ describe('focuslite eval (CLI)', () => {
     assert.match(r.stderr, /Expected integer between 1 and 256 for threads but received 0/);
   });
 });
+
+test('eval --method scores whole images with a classic measure: the metrics of its own scores', async () => {
+  const out = mkdtempSync(join(dir, 'method-'));
+  const r = cli(['eval', '--method', 'tenengrad', '--focuspath', fp.list, '--images', fp.images, '--threads', '2', '--format', 'json', '--out', out]);
+  assert.equal(r.status, 0, r.stderr);
+  const report = JSON.parse(r.stdout) as { rows: Array<{ model: string; params: number; srcc: number }>; model: { method: string; scale: string; kernels?: number } };
+  assert.equal(report.rows[0]!.model, 'Tenengrad');
+  assert.equal(report.rows[0]!.params, 0);
+  assert.deepEqual([report.model.method, report.model.scale, report.model.kernels], ['tenengrad', 'relative', undefined]);
+  await import('../../src/core/measures/register-builtin.js');
+  const { getMeasure } = await import('../../src/core/measures/registry.js');
+  const { decodeImage } = await import('../../src/io/decode.js');
+  const rows = readScores(join(out, 'scores.csv'));
+  const direct: number[] = [];
+  for (const name of fp.names) direct.push(getMeasure('tenengrad').scoreImage(await decodeImage(join(fp.images, name.replace(/\.tif$/, '.png')))));
+  assert.deepEqual(rows.map((x) => x.score), direct);
+  assert.equal(report.rows[0]!.srcc, spearman(direct, fp.absZ));
+});

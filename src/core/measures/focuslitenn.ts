@@ -50,3 +50,8 @@ export function focusLiteNNMeasure(model: FocusLiteModel, kernel: ConvKernel, la
 export function isFocusLiteNNMeasure(m: { name: string }): m is FocusLiteNNMeasure {
   return m.name === FOCUSLITENN && 'model' in m;
 }
+
+/** A FocusLiteNN model object (as opposed to a measure spec or a measure). */
+export function isFocusLiteModel(x: unknown): x is FocusLiteModel {
+  return !!x && typeof x === 'object' && 'convWeight' in x && 'kernels' in x;
+}
