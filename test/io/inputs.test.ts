@@ -1,10 +1,14 @@
 /** expandInputs: files as given, folders searched recursively (sorted, extension filter), globs, errors, dedup. */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { expandInputs, IMAGE_EXTENSIONS } from '../../src/io/inputs.js';
+import { projectRoot } from '../helpers.js';
+import { unprivileged, unprivilegedSkip } from '../unprivileged.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'focuslite-inputs-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -64,4 +68,70 @@ test('missing files, empty folders and patterns matching nothing are errors nami
   ]);
   const none = await expandInputs([]);
   assert.deepEqual(none, { files: [], errors: [] });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Symbolic links, unreadable folders and files (as an unprivileged user: root reads anything)
+
+test('a symlinked subfolder is followed; links back up the tree end; broken links are reported', async () => {
+  const root = p('links');
+  mkdirSync(join(root, 'real', 'inner'), { recursive: true });
+  mkdirSync(join(root, 'elsewhere'), { recursive: true });
+  writeFileSync(join(root, 'real', 'a.png'), 'a');
+  writeFileSync(join(root, 'real', 'inner', 'b.png'), 'b');
+  writeFileSync(join(root, 'elsewhere', 'c.png'), 'c');
+  symlinkSync(join(root, 'elsewhere'), join(root, 'real', 'linked'));
+  symlinkSync(join(root, 'elsewhere', 'c.png'), join(root, 'real', 'file-link.png'));
+  symlinkSync(join(root, 'real'), join(root, 'real', 'inner', 'loop')); // back up: a cycle
+  symlinkSync(join(root, 'nowhere'), join(root, 'real', 'dangling.png'));
+  mkfifoLike(join(root, 'real', 'pipe.png'));
+  const r = await expandInputs([join(root, 'real')]);
+  assert.deepEqual(r.files, [
+    join(root, 'real', 'a.png'),
+    join(root, 'real', 'file-link.png'),
+    join(root, 'real', 'inner', 'b.png'),
+    join(root, 'real', 'linked', 'c.png'),
+  ]);
+  assert.equal(r.errors.length, 1, r.errors.join('\n'));
+  assert.match(r.errors[0]!, /links\/real\/dangling\.png: broken symbolic link \(file not found\)$/);
+  // A folder inside another input is listed for each input (the same path twice is dropped).
+  const twice = await expandInputs([join(root, 'real', 'inner'), join(root, 'real')]);
+  assert.equal(twice.files[0], join(root, 'real', 'inner', 'b.png'));
+  for (const f of r.files) assert.ok(twice.files.includes(f), f);
+  assert.equal(new Set(twice.files).size, twice.files.length);
+});
+
+/** A FIFO named like an image: must not be listed (reading it would block). */
+function mkfifoLike(path: string): void {
+  const res = spawnSync('mkfifo', [path]);
+  if (res.status !== 0) writeFileSync(path + '.skip', ''); // no mkfifo: the check is vacuous here
+}
+
+test('an unreadable subfolder is reported with its path and reason, and the rest is listed', { skip: unprivilegedSkip() }, () => {
+  const root = mkdtempSync(join(tmpdir(), 'focuslite-inputs-eacces-'));
+  try {
+    mkdirSync(join(root, 'ok'));
+    mkdirSync(join(root, 'locked'));
+    writeFileSync(join(root, 'ok', 'a.png'), 'a');
+    writeFileSync(join(root, 'locked', 'b.png'), 'b');
+    writeFileSync(join(root, 'z.png'), 'z');
+    chmodSync(root, 0o755);
+    chmodSync(join(root, 'locked'), 0o000);
+    // expandInputs in a child running without root's privileges.
+    const script = `import(${JSON.stringify(pathToFileURL(join(projectRoot, 'dist', 'src', 'io', 'inputs.js')).href)}).then(async (m) => {
+      process.stdout.write(JSON.stringify(await m.expandInputs([${JSON.stringify(root)}, ${JSON.stringify(join(root, 'locked', 'b.png'))}])));
+    });`;
+    const { file, args } = unprivileged([process.execPath, '--input-type=module', '-e', script]);
+    const res = spawnSync(file, args, { encoding: 'utf8' });
+    assert.equal(res.status, 0, res.stderr);
+    const r = JSON.parse(res.stdout) as { files: string[]; errors: string[] };
+    assert.deepEqual(r.files, [join(root, 'ok', 'a.png'), join(root, 'z.png')]);
+    assert.deepEqual(r.errors, [
+      `${join(root, 'locked')}: cannot read folder (permission denied)`,
+      `${join(root, 'locked', 'b.png')}: permission denied`,
+    ]);
+  } finally {
+    chmodSync(join(root, 'locked'), 0o755);
+    rmSync(root, { recursive: true, force: true });
+  }
 });
