@@ -1,6 +1,6 @@
 /** `focuslite demo`: score a self-generated tissue-like image with a known focus gradient. */
 import { Command } from 'commander';
-import { resolveModel } from '../io/model-source.js';
+import { DEFAULT_MODEL_HELP, resolveModel } from '../io/model-source.js';
 import { intOption, numberOption } from './options.js';
 
 interface DemoOpts {
@@ -15,7 +15,7 @@ export function demoCommand(): Command {
   return new Command('demo')
     .description('Make a tissue-like image whose focus degrades left to right, score it with the built-in model, print the per-crop grid and write the results')
     .option('-o, --output <dir>', 'folder for demo-image.png, crops.csv, scores.json, heatmap.png', 'focuslite-demo')
-    .option('-w, --weights <file>', 'model (default: the built-in 1-kernel model)')
+    .option('-w, --weights <file>', `model (default: ${DEFAULT_MODEL_HELP})`)
     .option('--seed <n>', 'seed of the generated image', intOption('seed', 0, 0xffffffff), 1)
     .option('--max-level <z>', 'defocus level at the right edge', numberOption('max-level', 0, 30), 8)
     .option('--kernel <name>', 'conv kernel backend (wasm-simd, reference)')

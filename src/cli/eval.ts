@@ -4,6 +4,7 @@
  */
 import { join } from 'node:path';
 import { Command } from 'commander';
+import { DEFAULT_MODEL_HELP } from '../io/model-source.js';
 import type { EvalSource } from '../eval/evaluate-dataset.js';
 import { defaultThreads } from '../runtime/threads.js';
 import { choiceOption, intOption } from './options.js';
@@ -42,7 +43,7 @@ export function evalSourceOf(opts: { focuspath?: string; tcga?: string; csv?: st
 export function evalCommand(): Command {
   return new Command('eval')
     .description('Evaluate a model on a labelled dataset: SRCC, PLCC, ROC-AUC, AP (higher score = blurrier = positive)')
-    .option('-w, --weights <file>', 'model: focuslite weights JSON, an original FocusLiteNN .pt checkpoint or an ONNX model (default: built-in 1-kernel model)')
+    .option('-w, --weights <file>', `model: focuslite weights JSON, an original FocusLiteNN .pt checkpoint or an ONNX model (default: ${DEFAULT_MODEL_HELP})`)
     .option('-m, --method <name>', 'focus measure instead of a model: focuslitenn or a registered measure (fqpath, hvs-maxpol-1, ...); classic measures score whole images, as the paper ran them')
     .option('--focuspath <list>', 'FocusPath list (name.tif,slide,strip,slice,position,score,z-level); metrics vs |z|, ROC/PR with |z|>=3 blurry, <=2 sharp')
     .option('--tcga <list>', 'TCGA@Focus list (path,organ,marker,label); positive = out of focus (label 1)')

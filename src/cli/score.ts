@@ -1,6 +1,7 @@
 /** `focuslite score <files|folders|globs...>`: focus scores of image patches. */
 import { Command } from 'commander';
 import { DEFAULT_CROP, DEFAULT_STRIDE } from '../core/model.js';
+import { DEFAULT_MODEL_HELP } from '../io/model-source.js';
 import { DEFAULT_MAX_PIXELS } from '../core/image.js';
 import { defaultThreads } from '../runtime/threads.js';
 import { SCORE_FORMATS, csvHeader, csvLines, tableHeader, tableLines, toRecord, type ScoreFormat, type ScoreRecord } from '../pipeline/score-output.js';
@@ -26,7 +27,7 @@ export function scoreCommand(): Command {
   return new Command('score')
     .description('Score image patches (PNG, JPEG, TIFF, WebP): mean over 235x235 crops at stride 128; higher = blurrier')
     .argument('<inputs...>', 'image files, folders (searched recursively) or glob patterns')
-    .option('-w, --weights <file>', 'model: focuslite weights JSON, an original FocusLiteNN .pt checkpoint or an ONNX model (default: built-in 1-kernel model)')
+    .option('-w, --weights <file>', `model: focuslite weights JSON, an original FocusLiteNN .pt checkpoint or an ONNX model (default: ${DEFAULT_MODEL_HELP})`)
     .option('-m, --method <name>', 'focus measure instead of a model: focuslitenn or a registered measure (fqpath, hvs-maxpol-1, laplacian-variance, ...); classic measures score the whole image unless --crop, --stride, --grid or --heatmap ask for the crop grid')
     .option('-f, --format <format>', `output format: ${SCORE_FORMATS.join(', ')}`, choiceOption('format', SCORE_FORMATS), 'table')
     .option('--crop <px>', 'crop size', intOption('crop', 7, 100000), DEFAULT_CROP)
@@ -52,6 +53,7 @@ async function runScore(inputs: string[], opts: ScoreOpts, gridAsked: boolean): 
   ]);
   const measure = await resolveMeasure({ weights: opts.weights, method: opts.method, kernel: opts.kernel });
   const unit = measure.info.nativeUnit === 'image' && !gridAsked ? 'image' : 'crops';
+  const by = { label: measure.label, scale: measure.info.scale };
   const { files, errors } = await expandInputs(inputs);
   for (const e of errors) process.stderr.write(`focuslite: ${e}\n`);
   if (files.length === 0) {
@@ -60,7 +62,7 @@ async function runScore(inputs: string[], opts: ScoreOpts, gridAsked: boolean): 
   }
   const out = (line: string): void => void process.stdout.write(line + '\n');
   const collected: ScoreRecord[] = [];
-  if (opts.format === 'table') out(tableHeader());
+  if (opts.format === 'table') tableHeader(by).forEach(out);
   if (opts.format === 'csv') out(csvHeader(!!opts.grid));
   const progress = createProgress(files.length, 'scoring');
   let failed = errors.length;
@@ -83,7 +85,7 @@ async function runScore(inputs: string[], opts: ScoreOpts, gridAsked: boolean): 
       }
     }
     scored++;
-    const rec = toRecord(r, !!opts.grid);
+    const rec = toRecord(r, !!opts.grid, by);
     if (opts.format === 'json') collected.push(rec);
     else if (opts.format === 'jsonl') out(JSON.stringify(rec));
     else if (opts.format === 'csv') csvLines(rec).forEach(out);

@@ -1,9 +1,8 @@
 /** `focuslite slide <files|folders|globs...>`: whole-slide focus maps and a cohort QC summary. */
 import { Command } from 'commander';
 import type cliProgressModule from 'cli-progress';
-import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { resolveModel, defaultModelPath } from '../io/model-source.js';
+import { DEFAULT_MODEL_HELP, resolveModel } from '../io/model-source.js';
 import type { SlideSummaryRow } from '../pipeline/slide-batch.js';
 import { defaultThreads } from '../runtime/threads.js';
 import { choiceOption, intOption, numberOption } from './options.js';
@@ -32,7 +31,7 @@ export function slideCommand(): Command {
     .description('Whole-slide focus QC: tissue detection, focus scores of every tissue crop, heat map, QuPath GeoJSON, summary.csv')
     .argument('<inputs...>', 'slides (SVS, TIFF, NDPI, DICOM, MRXS, ... ), folders (searched recursively; a folder of one DICOM series is one slide) or glob patterns')
     .requiredOption('-o, --output <dir>', 'output folder (per slide: .focus.json, .tiles.csv, .geojson, .heatmap.png, .mask.png; plus summary.csv, errors.txt)')
-    .option('-w, --weights <file>', 'model (default: the built-in 1-kernel z-level model)')
+    .option('-w, --weights <file>', `model (default: ${DEFAULT_MODEL_HELP})`)
     .option('--threshold <score>', 'tile score above which a tile is out of focus (default 3 for z-level models; required for relative models)', numberOption('threshold', -1e6, 1e6))
     .option('--max-blur-share <f>', 'a slide fails QC when more than this share of tissue area is out of focus', numberOption('max-blur-share', 0, 1), 0.1)
     .option('--min-tissue <f>', 'score crops with at least this tissue fraction', numberOption('min-tissue', 0, 1), 0.5)
@@ -53,7 +52,7 @@ async function runSlide(inputs: string[], opts: SlideOpts): Promise<number> {
   const [{ dicomSeriesFiles }, { createComputeEngine }, { defaultThreshold, runSlideBatch }, { expandInputs }] = await Promise.all([
     import('../io/slide/index.js'), import('../runtime/compute-engine.js'), import('../pipeline/slide-batch.js'), import('../io/inputs.js'),
   ]);
-  const { model, path } = await resolveModel(opts.weights ?? (hasDefault('1k-zlevel') ? defaultModelPath('1k-zlevel') : undefined));
+  const { model, path } = await resolveModel(opts.weights);
   const threshold = opts.threshold ?? defaultThreshold(model);
   if (threshold === null) {
     throw new Error(`${path}: relative-scale model (PLCC-trained) has no absolute blur level; pass --threshold <score>`);
@@ -95,10 +94,6 @@ async function runSlide(inputs: string[], opts: SlideOpts): Promise<number> {
   const failing = rows.filter((r) => r.pass === false).length;
   process.stderr.write(`focuslite: ${ok} slide(s) scored, ${skipped} skipped (outputs exist; --force to redo), ${failed} failed, ${failing} fail QC; summary in ${resolve(opts.output, 'summary.csv')}\n`);
   return failed > 0 ? 1 : 0;
-}
-
-function hasDefault(name: '1k-zlevel'): boolean {
-  return existsSync(defaultModelPath(name));
 }
 
 /** Two bars on a TTY (overall slides with ETA, crops of the current slide); plain lines otherwise. */

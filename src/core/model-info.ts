@@ -21,7 +21,7 @@ export function modelInfo(model: FocusLiteModel, file: string): ModelInfo {
   };
 }
 
-const SCALE_MEANING: Record<FocusLiteModel['scale'], string> = {
+export const SCALE_MEANING: Record<FocusLiteModel['scale'], string> = {
   relative: 'PLCC-trained: only the ranking of scores is meaningful',
   'z-level': 'MSE-trained: score estimates |z-level|, 0 = in focus',
 };

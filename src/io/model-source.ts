@@ -14,7 +14,17 @@ export const DEFAULT_MODELS = {
   '1k-zlevel': 'focuslite-1k-zlevel.json',
 } as const;
 
-export function defaultModelPath(name: keyof typeof DEFAULT_MODELS = '1k'): string {
+/**
+ * The one default model of every command (score, slide, demo, eval): the 1-kernel z-level model.
+ * Its scores have an absolute meaning (estimated |z-level|, 0 = in focus) and a blur threshold (3),
+ * so one tile gets the same score whichever command scores it.
+ */
+export const DEFAULT_MODEL: keyof typeof DEFAULT_MODELS = '1k-zlevel';
+
+/** How --help names the default model. */
+export const DEFAULT_MODEL_HELP = `the built-in 1-kernel z-level model, models/${DEFAULT_MODELS[DEFAULT_MODEL]}`;
+
+export function defaultModelPath(name: keyof typeof DEFAULT_MODELS = DEFAULT_MODEL): string {
   return fileURLToPath(new URL(`../../../models/${DEFAULT_MODELS[name]}`, import.meta.url));
 }
 
@@ -22,12 +32,20 @@ export const NO_WEIGHTS_HELP =
   'no weights given and no built-in default model found; pass --weights <model.json | checkpoint.pt> ' +
   '(import an original checkpoint with `focuslite import ckpt.pt -o model.json`, or train one with `focuslite train`)';
 
-/** Load --weights if given, else the built-in 1-kernel default; a clear error if neither exists. */
-export async function resolveModel(weights?: string): Promise<{ model: FocusLiteModel; path: string }> {
+export interface ResolvedModel {
+  readonly model: FocusLiteModel;
+  /** the file it was read from */
+  readonly path: string;
+  /** how outputs name it: --weights as given, or `built-in <file name>` for the default */
+  readonly label: string;
+}
+
+/** Load --weights if given, else the built-in DEFAULT_MODEL; a clear error if neither exists. */
+export async function resolveModel(weights?: string): Promise<ResolvedModel> {
   // the checkpoint readers load with the first model, not with every command's definition
   const { loadModel } = await import('./weights-file.js');
-  if (weights) return { model: await loadModel(weights), path: weights };
-  const path = defaultModelPath('1k');
+  if (weights) return { model: await loadModel(weights), path: weights, label: weights };
+  const path = defaultModelPath();
   if (!existsSync(path)) throw new Error(NO_WEIGHTS_HELP);
-  return { model: await loadModel(path), path };
+  return { model: await loadModel(path), path, label: `built-in ${DEFAULT_MODELS[DEFAULT_MODEL]}` };
 }

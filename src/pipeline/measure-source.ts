@@ -20,6 +20,8 @@ export interface ResolvedMeasure {
   readonly model?: FocusLiteModel;
   /** the weights file (given, or the built-in default) */
   readonly path?: string;
+  /** how outputs name what scored: the method, the --weights file as given, or `built-in <file>` */
+  readonly label: string;
 }
 
 /** Names `--method` accepts: `focuslitenn` and the registry's. */
@@ -41,21 +43,21 @@ export async function resolveMeasure(choice: MeasureChoice): Promise<ResolvedMea
     if (choice.weights !== undefined) {
       throw new Error(`--weights cannot be combined with --method ${method} (it has no weights; --weights selects a FocusLiteNN or ONNX model)`);
     }
-    return { spec: { type: 'registered', name: method }, info: measureInfo(getMeasure(method)) };
+    return { spec: { type: 'registered', name: method }, info: measureInfo(getMeasure(method)), label: method };
   }
   if (choice.weights !== undefined && isOnnxPath(choice.weights)) {
     const spec: MeasureSpec = { type: 'onnx', path: choice.weights };
     // opened once here, so a bad file or a missing onnxruntime-node is one line before any work
     const m = await buildMeasure(spec);
     try {
-      return { spec, info: measureInfo(m), path: choice.weights };
+      return { spec, info: measureInfo(m), path: choice.weights, label: choice.weights };
     } finally {
       await closeMeasure(m);
     }
   }
-  const { model, path } = await resolveModel(choice.weights);
+  const { model, path, label } = await resolveModel(choice.weights);
   const spec = focusLiteNNSpec(model, choice.kernel);
-  return { spec, info: measureInfo(await buildMeasure(spec)), model, path };
+  return { spec, info: measureInfo(await buildMeasure(spec)), model, path, label };
 }
 
 /** What scoreFiles and the engines take: the model itself for FocusLiteNN, else the spec. */

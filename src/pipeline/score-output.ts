@@ -1,4 +1,12 @@
-/** Formatting per-file score results for the CLI: table, json, jsonl, csv. */
+/**
+ * Formatting per-file score results for the CLI: table, json, jsonl, csv. Every format says which
+ * model and score scale produced the scores (a relative score and a z-level score of the same
+ * image are different numbers): the table in a line above its header, JSON/JSONL as `model` and
+ * `scale` fields of each record, CSV as two last columns (appended, so the columns scripts
+ * already read keep their positions).
+ */
+import { SCALE_MEANING } from '../core/model-info.js';
+import type { ScoreScale } from '../core/model.js';
 import type { FileScore } from './score-files.js';
 
 export type ScoreFormat = 'table' | 'json' | 'jsonl' | 'csv';
@@ -12,6 +20,9 @@ export interface ScoreRecord {
   cols: number;
   width: number;
   height: number;
+  /** the model that scored it (--weights as given, or `built-in <file>`) and its score scale */
+  model: string;
+  scale: ScoreScale;
   /** per-crop scores as rows x cols, when asked for */
   grid?: number[][];
   /** crop origins, when the grid is asked for */
@@ -21,8 +32,14 @@ export interface ScoreRecord {
 
 const round = (v: number): number => Number(v.toFixed(6));
 
-export function toRecord(r: FileScore, withGrid: boolean): ScoreRecord {
-  const rec: ScoreRecord = { file: r.file, score: round(r.score), crops: r.crops.length, rows: r.rows, cols: r.cols, width: r.width, height: r.height };
+export interface ScoredBy {
+  /** how outputs name the model */
+  readonly label: string;
+  readonly scale: ScoreScale;
+}
+
+export function toRecord(r: FileScore, withGrid: boolean, by: ScoredBy): ScoreRecord {
+  const rec: ScoreRecord = { file: r.file, score: round(r.score), crops: r.crops.length, rows: r.rows, cols: r.cols, width: r.width, height: r.height, model: by.label, scale: by.scale };
   if (withGrid) {
     rec.grid = gridRows(r.crops, r.rows, r.cols).map((row) => row.map(round));
     rec.xs = r.xs;
@@ -43,20 +60,27 @@ function csvField(s: string): string {
 
 /** CSV header; with the grid, one row per crop (long format) so any spreadsheet can pivot it. */
 export function csvHeader(withGrid: boolean): string {
-  return withGrid ? 'file,row,col,x,y,crop_score,image_score' : 'file,score,crops,rows,cols,width,height';
+  return withGrid ? 'file,row,col,x,y,crop_score,image_score,model,scale' : 'file,score,crops,rows,cols,width,height,model,scale';
 }
 
 export function csvLines(rec: ScoreRecord): string[] {
   const f = csvField(rec.file);
-  if (!rec.grid) return [`${f},${rec.score},${rec.crops},${rec.rows},${rec.cols},${rec.width},${rec.height}`];
+  const by = `${csvField(rec.model)},${rec.scale}`;
+  if (!rec.grid) return [`${f},${rec.score},${rec.crops},${rec.rows},${rec.cols},${rec.width},${rec.height},${by}`];
   const lines: string[] = [];
-  rec.grid.forEach((row, r) => row.forEach((v, c) => lines.push(`${f},${r},${c},${rec.xs![c]},${rec.ys![r]},${v},${rec.score}`)));
+  rec.grid.forEach((row, r) => row.forEach((v, c) => lines.push(`${f},${r},${c},${rec.xs![c]},${rec.ys![r]},${v},${rec.score},${by}`)));
   return lines;
 }
 
-/** Table rows are printed as results arrive, so column widths are fixed rather than measured. */
-export function tableHeader(): string {
-  return `${'score'.padStart(10)}  ${'crops'.padStart(6)}  ${'size'.padStart(11)}  file`;
+/**
+ * The table's header: a line naming the model and its scale, then the column names. Rows are
+ * printed as results arrive, so column widths are fixed rather than measured.
+ */
+export function tableHeader(by: ScoredBy): string[] {
+  return [
+    `model: ${by.label}; scale: ${by.scale} (${SCALE_MEANING[by.scale]})`,
+    `${'score'.padStart(10)}  ${'crops'.padStart(6)}  ${'size'.padStart(11)}  file`,
+  ];
 }
 
 export function tableLines(rec: ScoreRecord): string[] {

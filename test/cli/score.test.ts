@@ -2,14 +2,14 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { createModel } from '../../src/core/model.js';
 import { serializeModel } from '../../src/core/weights.js';
 import { scoreFiles, type FileResult } from '../../src/pipeline/score-files.js';
-import { projectRoot, rng } from '../helpers.js';
+import { projectRoot, rng, sharedOnly, sharedPath } from '../helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'focuslite-cli-score-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -62,7 +62,7 @@ async function direct(): Promise<Map<string, Extract<FileResult, { ok: true }>>>
   return expected;
 }
 
-interface Rec { file: string; score: number; crops: number; rows: number; cols: number; width: number; height: number; grid?: number[][]; xs?: number[]; ys?: number[] }
+interface Rec { file: string; score: number; crops: number; rows: number; cols: number; width: number; height: number; model: string; scale: string; grid?: number[][]; xs?: number[]; ys?: number[] }
 
 test('--format json: an array of records in input order, scores as the library computes them', async () => {
   const exp = await direct();
@@ -89,7 +89,8 @@ test('--format jsonl: one object per line with file, score, crops', async () => 
   const recs = lines.map((l) => JSON.parse(l) as Rec);
   assert.deepEqual(recs.map((x) => x.file), [good1, good2]);
   for (const rec of recs) {
-    assert.deepEqual(Object.keys(rec), ['file', 'score', 'crops', 'rows', 'cols', 'width', 'height']);
+    assert.deepEqual(Object.keys(rec), ['file', 'score', 'crops', 'rows', 'cols', 'width', 'height', 'model', 'scale']);
+    assert.deepEqual([rec.model, rec.scale], [weights, 'relative']);
     assert.ok(Math.abs(rec.score - exp.get(rec.file)!.score) <= 5e-7);
     assert.equal(rec.crops, exp.get(rec.file)!.crops.length);
   }
@@ -100,18 +101,21 @@ test('--format csv: header and one row per image; --grid: one row per crop', asy
   const res = run('score', good1, good2, '-w', weights, '-f', 'csv', '-t', '1');
   assert.equal(res.code, 0, res.stderr);
   const lines = res.stdout.trimEnd().split('\n');
-  assert.equal(lines[0], 'file,score,crops,rows,cols,width,height');
+  // The original columns keep their positions; the model and its scale are appended.
+  assert.equal(lines[0], 'file,score,crops,rows,cols,width,height,model,scale');
   assert.equal(lines.length, 3);
   const row1 = lines[1]!.split(',');
   assert.equal(row1[0], good1);
   assert.ok(Math.abs(Number(row1[1]) - exp.get(good1)!.score) <= 5e-7);
-  assert.deepEqual(row1.slice(2).map(Number), [9, 3, 3, 600, 500]);
-  assert.deepEqual(lines[2]!.split(',').slice(2).map(Number), [2, 1, 2, 400, 300]);
+  assert.deepEqual(row1.slice(2, 7).map(Number), [9, 3, 3, 600, 500]);
+  assert.deepEqual(row1.slice(7), [weights, 'relative']);
+  assert.deepEqual(lines[2]!.split(',').slice(2, 7).map(Number), [2, 1, 2, 400, 300]);
 
   const grid = run('score', good1, good2, '-w', weights, '-f', 'csv', '--grid', '-t', '1');
   assert.equal(grid.code, 0, grid.stderr);
   const g = grid.stdout.trimEnd().split('\n');
-  assert.equal(g[0], 'file,row,col,x,y,crop_score,image_score');
+  assert.equal(g[0], 'file,row,col,x,y,crop_score,image_score,model,scale');
+  assert.ok(g.slice(1).every((l) => l.endsWith(`,${weights},relative`)));
   assert.equal(g.length, 1 + 9 + 2);
   const crops1 = g.slice(1, 10).map((l) => l.split(','));
   assert.deepEqual(crops1.map((c) => [c[0], Number(c[1]), Number(c[2]), Number(c[3]), Number(c[4])]), [
@@ -143,10 +147,11 @@ test('table format (default): a header and one line per image', async () => {
   const res = run('score', good1, '-w', weights, '--grid', '-t', '1');
   assert.equal(res.code, 0, res.stderr);
   const lines = res.stdout.trimEnd().split('\n');
-  assert.match(lines[0]!, /^\s+score\s+crops\s+size\s+file$/);
-  assert.match(lines[1]!, new RegExp(`^\\s+-?\\d+\\.\\d{4}\\s+9\\s+600x500\\s+${good1}$`));
-  assert.match(lines[2]!, /per-crop grid 3x3 \(rows = y origins 0,128,256; cols = x origins 0,128,256\)/);
-  assert.equal(lines.length, 2 + 1 + 3);
+  assert.equal(lines[0], `model: ${weights}; scale: relative (PLCC-trained: only the ranking of scores is meaningful)`);
+  assert.match(lines[1]!, /^\s+score\s+crops\s+size\s+file$/);
+  assert.match(lines[2]!, new RegExp(`^\\s+-?\\d+\\.\\d{4}\\s+9\\s+600x500\\s+${good1}$`));
+  assert.match(lines[3]!, /per-crop grid 3x3 \(rows = y origins 0,128,256; cols = x origins 0,128,256\)/);
+  assert.equal(lines.length, 3 + 1 + 3);
 });
 
 test('a bad input: exit 1, one stderr line naming it, the good images are still printed', async () => {
@@ -191,4 +196,42 @@ test('option errors: bad --threads, bad --format, no inputs found', async () => 
   assert.equal(none.code, 1);
   assert.match(none.stderr, /pattern matched no files/);
   assert.match(none.stderr, /no images to score/);
+});
+
+test('without --weights, score uses the one default model (z-level, as slide does) and says so in every format', async () => {
+  await made;
+  const table = run('score', good1, '-t', '1');
+  assert.equal(table.code, 0, table.stderr);
+  assert.equal(table.stdout.split('\n')[0], 'model: built-in focuslite-1k-zlevel.json; scale: z-level (MSE-trained: score estimates |z-level|, 0 = in focus)');
+  const jsonl = JSON.parse(run('score', good1, '-t', '1', '-f', 'jsonl').stdout) as Rec;
+  assert.deepEqual([jsonl.model, jsonl.scale], ['built-in focuslite-1k-zlevel.json', 'z-level']);
+  assert.ok(jsonl.score >= 0, 'z-level scores are never below 0');
+  const json = JSON.parse(run('score', good1, '-t', '1', '-f', 'json').stdout) as Rec[];
+  assert.deepEqual([json[0]!.model, json[0]!.scale, json[0]!.score], [jsonl.model, jsonl.scale, jsonl.score]);
+  const csv = run('score', good1, '-t', '1', '-f', 'csv').stdout.trimEnd().split('\n');
+  assert.ok(csv[1]!.endsWith(',built-in focuslite-1k-zlevel.json,z-level'), csv[1]);
+  // The same model as slide's default: one patch, one score (slide scores the same crops on tissue).
+  const explicit = JSON.parse(run('score', good1, '-t', '1', '-f', 'jsonl', '-w', join(projectRoot, 'models', 'focuslite-1k-zlevel.json')).stdout) as Rec;
+  assert.equal(explicit.score, jsonl.score);
+});
+
+test('score and slide give one tile the same crop scores by default (one default model)', sharedOnly(), () => {
+  const tilePath = sharedPath('data', 'tiles', 'high-nuclei-score-level0.png');
+  const out = join(dir, 'slide-out');
+  const slide = spawnSync(process.execPath, [join(projectRoot, 'bin', 'focuslite.js'), 'slide', tilePath, '-o', out, '-t', '1'], { cwd: projectRoot, encoding: 'utf8' });
+  assert.equal(slide.status, 0, slide.stderr);
+  const [head, ...rows] = readFileSync(join(out, 'high-nuclei-score-level0.tiles.csv'), 'utf8').trimEnd().split('\n');
+  const col = (name: string): number => head!.split(',').indexOf(name);
+  const bySlide = new Map(rows.map((l) => l.split(',')).map((f) => [`${f[col('x')]},${f[col('y')]}`, Number(f[col('score')])]));
+  const score = run('score', tilePath, '-f', 'csv', '--grid', '-t', '1');
+  assert.equal(score.code, 0, score.stderr);
+  let compared = 0;
+  for (const line of score.stdout.trimEnd().split('\n').slice(1)) {
+    const f = line.split(',');
+    const want = bySlide.get(`${f[3]},${f[4]}`);
+    if (want === undefined) continue; // a crop slide skipped (not enough tissue)
+    assert.ok(Math.abs(Number(f[5]) - want) <= 1e-6, `crop at ${f[3]},${f[4]}: score ${f[5]}, slide ${want}`);
+    compared++;
+  }
+  assert.ok(compared >= 4, `${compared} crops compared`);
 });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { test } from 'node:test';
 import { parameterCount } from '../../src/core/model.js';
-import { DEFAULT_MODELS, defaultModelPath, resolveModel } from '../../src/io/model-source.js';
+import { DEFAULT_MODEL, DEFAULT_MODELS, defaultModelPath, resolveModel } from '../../src/io/model-source.js';
 import { loadModel } from '../../src/io/weights-file.js';
 
 const expected: Record<keyof typeof DEFAULT_MODELS, { kernels: number; scale: string; params: number }> = {
@@ -30,9 +30,14 @@ test('every built-in model is committed, loads, and records how it was made and 
   }
 });
 
-test('resolveModel falls back to the built-in 1-kernel model and names a missing --weights file', async () => {
-  const { model, path } = await resolveModel();
-  assert.equal(path, defaultModelPath('1k'));
-  assert.equal(model.kernels, 1);
+test('resolveModel falls back to the one built-in default, the 1-kernel z-level model, and names a missing --weights file', async () => {
+  assert.equal(DEFAULT_MODEL, '1k-zlevel');
+  const { model, path, label } = await resolveModel();
+  assert.equal(path, defaultModelPath('1k-zlevel'));
+  assert.equal(defaultModelPath(), path);
+  assert.equal(label, 'built-in focuslite-1k-zlevel.json');
+  assert.deepEqual([model.kernels, model.scale], [1, 'z-level']);
+  const given = await resolveModel(defaultModelPath('1k'));
+  assert.deepEqual([given.path, given.label, given.model.scale], [defaultModelPath('1k'), defaultModelPath('1k'), 'relative']);
   await assert.rejects(resolveModel('/nonexistent/model.json'), /\/nonexistent\/model\.json: file not found/);
 });
