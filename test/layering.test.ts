@@ -37,7 +37,6 @@ const NATIVE_PACKAGES = new Set(['sharp', 'koffi', 'onnxruntime-node']);
 const KNOWN_VIOLATIONS: ReadonlyMap<string, string> = new Map([
   // sharp encodes/decodes outside io: the slide-outputs split (pure builders + io writer) fixes these
   ['src/pipeline/slide-outputs.ts -> sharp', 'slide-outputs split into pure builders and io'],
-  ['src/pipeline/slide-score.ts -> sharp', 'slide-score is being edited by another helper'],
 ]);
 
 export interface ImportEdge {

@@ -5,6 +5,8 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { fileURLToPath } from 'node:url';
 
 const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => existsSync(p));
 const NOBODY = 65534;
@@ -14,8 +16,16 @@ export function unprivilegedSkip(): string | false {
   if (process.getuid?.() !== 0) return false;
   if (!SETPRIV) return 'running as root without setpriv: permission-denied cases cannot be tested (install util-linux)';
   const probe = spawnSync(SETPRIV, [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', process.execPath, '-e', 'process.exit(process.getuid() === 65534 ? 0 : 1)']);
-  return probe.status === 0 ? false : `setpriv could not switch to uid ${NOBODY}: permission-denied cases cannot be tested`;
+  if (probe.status !== 0) return `setpriv could not switch to uid ${NOBODY}: permission-denied cases cannot be tested`;
+  // A checkout (or temporary folder) that only root may enter, as a CI clone in a 0700 folder is:
+  // the child could not even load the CLI, so the case cannot be tested there.
+  const reach = spawnSync(SETPRIV, [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', process.execPath, '-e', REACH_SCRIPT, THIS_FILE, tmpdir()]);
+  return reach.status === 0 ? false : `user nobody cannot read the checkout or write ${tmpdir()}: permission-denied cases cannot be tested here`;
 }
+
+/** This compiled file: if nobody can read it, nobody cannot run the compiled CLI beside it. */
+const THIS_FILE = fileURLToPath(import.meta.url);
+const REACH_SCRIPT = "const fs = require('node:fs'); fs.accessSync(process.argv[1], fs.constants.R_OK); fs.accessSync(process.argv[2], fs.constants.W_OK | fs.constants.X_OK);";
 
 /** The command line that runs `argv` (a program and its arguments) without root's privileges. */
 export function unprivileged(argv: readonly string[]): { file: string; args: string[] } {

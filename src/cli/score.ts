@@ -21,6 +21,7 @@ interface ScoreOpts {
   heatmap?: string;
   threshold?: number;
   maxPixels: number;
+  mpp?: number;
 }
 
 export function scoreCommand(): Command {
@@ -35,9 +36,10 @@ export function scoreCommand(): Command {
     .option('-t, --threads <n>', 'compute threads', intOption('threads', 1, 256), defaultThreads())
     .option('--grid', 'include the per-crop score grid (rows x cols)')
     .option('--heatmap <dir>', 'also write <name>.heatmap.png per image into this folder')
-    .option('--threshold <score>', 'blur threshold marked on heat maps (default: 3 for z-level models, the median crop score for relative ones)', numberOption('threshold', -1e6, 1e6))
+    .option('--threshold <score>', 'blur threshold marked on heat maps (default: the threshold the model carries, else 3 for z-level models, else the median crop score)', numberOption('threshold', -1e6, 1e6))
     .option('--max-pixels <n>', 'refuse images with more pixels than this (read from the header; larger images up to it are scored in row bands with bounded memory)',
       intOption('max-pixels', 1, Number.MAX_SAFE_INTEGER), DEFAULT_MAX_PIXELS)
+    .option('--mpp <um>', "the images' pixel size in µm/px (overrides what TIFF/PNG resolution tags say): images are resampled to the model's training resolution before scoring", numberOption('mpp', 0.01, 100))
     .option('--kernel <name>', 'conv kernel backend (wasm-simd, reference); default: the fastest available')
     .action(async (inputs: string[], opts: ScoreOpts, cmd: Command) => {
       // a crop grid asked for explicitly (a classic measure otherwise scores the whole image, as the paper ran it)
@@ -68,7 +70,8 @@ async function runScore(inputs: string[], opts: ScoreOpts, gridAsked: boolean): 
   let failed = errors.length;
   let scored = 0;
   let heatmapsFailed = 0;
-  for await (const r of scoreFiles(files, measureSource(measure), { cropSize: opts.crop, stride: opts.stride, threads: opts.threads, kernel: opts.kernel, maxPixels: opts.maxPixels, unit })) {
+  let unknownMpp = 0;
+  for await (const r of scoreFiles(files, measureSource(measure), { cropSize: opts.crop, stride: opts.stride, threads: opts.threads, kernel: opts.kernel, maxPixels: opts.maxPixels, unit, mpp: opts.mpp })) {
     progress.tick();
     if (!r.ok) {
       failed++;
@@ -78,13 +81,14 @@ async function runScore(inputs: string[], opts: ScoreOpts, gridAsked: boolean): 
     if (opts.heatmap) {
       try {
         mkdirSync(opts.heatmap, { recursive: true });
-        await writeImageHeatmap(r, measure.info.scale, opts.crop, opts.heatmap, opts.threshold);
+        await writeImageHeatmap(r, measure.info.scale, opts.crop, opts.heatmap, opts.threshold ?? measure.model?.threshold?.value);
       } catch (err) {
         heatmapsFailed++;
         progress.log(`focuslite: ${r.file}: heat map not written (${err instanceof Error ? err.message : String(err)})`);
       }
     }
     scored++;
+    if (r.mpp === null) unknownMpp++;
     const rec = toRecord(r, !!opts.grid, by);
     if (opts.format === 'json') collected.push(rec);
     else if (opts.format === 'jsonl') out(JSON.stringify(rec));
@@ -93,6 +97,10 @@ async function runScore(inputs: string[], opts: ScoreOpts, gridAsked: boolean): 
   }
   progress.stop();
   if (opts.format === 'json') out(JSON.stringify(collected, null, 2));
+  const modelMpp = measure.model?.mpp ?? null;
+  if (modelMpp !== null && unknownMpp > 0) {
+    process.stderr.write(`focuslite: ${unknownMpp} image(s) record no pixel size and were scored as stored; the model was trained at ${modelMpp} µm/px (pass --mpp <µm/px> to resample them to it)\n`);
+  }
   if (failed > 0 || heatmapsFailed > 0) {
     const maps = heatmapsFailed > 0 ? `, ${heatmapsFailed} heat map(s) not written` : '';
     process.stderr.write(`focuslite: ${failed} input(s) failed, ${scored} scored${maps}\n`);

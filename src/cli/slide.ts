@@ -32,10 +32,10 @@ export function slideCommand(): Command {
     .argument('<inputs...>', 'slides (SVS, TIFF, NDPI, DICOM, MRXS, ... ), folders (searched recursively; a folder of one DICOM series is one slide) or glob patterns')
     .requiredOption('-o, --output <dir>', 'output folder (per slide: .focus.json, .tiles.csv, .geojson, .heatmap.png, .mask.png; plus summary.csv, errors.txt)')
     .option('-w, --weights <file>', `model (default: ${DEFAULT_MODEL_HELP})`)
-    .option('--threshold <score>', 'tile score above which a tile is out of focus (default 3 for z-level models; required for relative models)', numberOption('threshold', -1e6, 1e6))
+    .option('--threshold <score>', 'tile score above which a tile is out of focus (default: the threshold the model carries, else 3 for z-level models; required for relative models without one)', numberOption('threshold', -1e6, 1e6))
     .option('--max-blur-share <f>', 'a slide fails QC when more than this share of tissue area is out of focus', numberOption('max-blur-share', 0, 1), 0.1)
     .option('--min-tissue <f>', 'score crops with at least this tissue fraction', numberOption('min-tissue', 0, 1), 0.5)
-    .option('--mpp <um>', 'score at this resolution (µm/px) instead of level 0', numberOption('mpp', 0.01, 100))
+    .option('--mpp <um>', "score at this resolution (µm/px) instead of the model's training resolution (needs the slide's MPP)", numberOption('mpp', 0.01, 100))
     .option('-t, --threads <n>', 'compute threads', intOption('threads', 1, 256), defaultThreads())
     .option('--force', 'rescore slides whose outputs already exist')
     .option('--backend <name>', 'slide reader: auto, sharp, dicom, openslide', choiceOption('backend', ['auto', 'sharp', 'dicom', 'openslide'] as const), 'auto')
@@ -55,7 +55,7 @@ async function runSlide(inputs: string[], opts: SlideOpts): Promise<number> {
   const { model, path } = await resolveModel(opts.weights);
   const threshold = opts.threshold ?? defaultThreshold(model);
   if (threshold === null) {
-    throw new Error(`${path}: relative-scale model (PLCC-trained) has no absolute blur level; pass --threshold <score>`);
+    throw new Error(`${path}: relative-scale model (PLCC-trained) carries no threshold and has no absolute blur level; pass --threshold <score>`);
   }
   // A folder holding one DICOM series (an instance per pyramid level) is one slide.
   const { files, errors } = await expandInputs(inputs, SLIDE_EXTENSIONS, { slideFolder: (dir) => dicomSeriesFiles(dir)?.files ?? null });

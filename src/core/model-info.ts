@@ -1,5 +1,5 @@
 /** A model's description for `focuslite info` and `focuslite import` (pure TS). */
-import { parameterCount, type FocusLiteModel, type Provenance } from './model.js';
+import { FOCUSPATH_STEP_UM, parameterCount, type FocusLiteModel, type ModelThreshold, type Provenance, type ScoreUnit } from './model.js';
 
 export interface ModelInfo {
   readonly file: string;
@@ -7,6 +7,10 @@ export interface ModelInfo {
   readonly pooling: FocusLiteModel['pooling'];
   readonly scale: FocusLiteModel['scale'];
   readonly parameters: number;
+  /** training resolution, µm/px; null = unknown */
+  readonly mpp: number | null;
+  readonly unit: ScoreUnit | null;
+  readonly threshold: ModelThreshold | null;
   readonly provenance: Provenance;
 }
 
@@ -17,8 +21,27 @@ export function modelInfo(model: FocusLiteModel, file: string): ModelInfo {
     pooling: model.pooling,
     scale: model.scale,
     parameters: parameterCount(model),
+    mpp: model.mpp,
+    unit: model.unit,
+    threshold: model.threshold,
     provenance: model.provenance,
   };
+}
+
+/** The training resolution in words, with what it means for scoring. */
+export function mppText(mpp: number | null): string {
+  return mpp === null
+    ? 'unknown (images are scored as they are, slides at level 0 unless --mpp is given)'
+    : `${mpp} µm/px (training resolution: slides and images with a known pixel size are resampled to it)`;
+}
+
+/** The unit of a z-level score in words. */
+export function unitText(unit: ScoreUnit | null): string {
+  if (unit === 'um') return 'um (µm of defocus)';
+  if (unit === 'focuspath-step') {
+    return `focuspath-step (FocusPath |z-level| steps; ${FOCUSPATH_STEP_UM === null ? 'their spacing in µm is not stated in the sources available here' : `1 step = ${FOCUSPATH_STEP_UM} µm`})`;
+  }
+  return 'unknown';
 }
 
 export const SCALE_MEANING: Record<FocusLiteModel['scale'], string> = {
@@ -50,6 +73,9 @@ export function formatModelInfo(info: ModelInfo): string[] {
     ['pooling', info.pooling],
     ['scale', `${info.scale} (${SCALE_MEANING[info.scale]})`],
     ['parameters', String(info.parameters)],
+    ['mpp', mppText(info.mpp)],
+    ...(info.scale === 'z-level' ? [['unit', unitText(info.unit)] as [string, string]] : []),
+    ...(info.threshold ? [['threshold', `${info.threshold.value} (${info.threshold.method})`] as [string, string]] : []),
     ['source', info.provenance.source],
   ];
   const training = trainingText(info.provenance);
@@ -64,5 +90,6 @@ export function formatModelInfo(info: ModelInfo): string[] {
 /** One line: `1 kernel, min pooling, relative scale, 148 parameters`. */
 export function modelSummaryLine(model: FocusLiteModel): string {
   const kernels = `${model.kernels} kernel${model.kernels === 1 ? '' : 's'}`;
-  return `${kernels}, ${model.pooling} pooling, ${model.scale} scale, ${parameterCount(model)} parameters`;
+  const mpp = model.mpp === null ? 'training resolution unknown' : `trained at ${model.mpp} µm/px`;
+  return `${kernels}, ${model.pooling} pooling, ${model.scale} scale, ${parameterCount(model)} parameters, ${mpp}`;
 }

@@ -20,6 +20,28 @@ export type Pooling = 'min' | 'min-max';
 /** `relative`: PLCC-trained, only the ranking means something. `z-level`: MSE-trained on |z|. */
 export type ScoreScale = 'relative' | 'z-level';
 
+/**
+ * What one unit of a z-level score is: `um` = one micrometre of defocus; `focuspath-step` = one
+ * FocusPath |z-level| step (the published -mse checkpoints; see FOCUSPATH_STEP_UM).
+ */
+export type ScoreUnit = 'um' | 'focuspath-step';
+export const SCORE_UNITS: readonly ScoreUnit[] = ['um', 'focuspath-step'];
+
+/**
+ * Micrometres of defocus per FocusPath z-level step, or null: not stated in any source available
+ * to this project (the FocusPath README and the FocusLiteNN paper give the number of z-levels,
+ * 16 and 14, not their spacing), so it is left unknown rather than guessed.
+ */
+export const FOCUSPATH_STEP_UM: number | null = null;
+
+/** A default blur threshold carried by the model: a score above `value` is out of focus. */
+export interface ModelThreshold {
+  readonly value: number;
+  /** how it was found (e.g. "held-out synthetic tiles: midpoint between ...") */
+  readonly method: string;
+  readonly [key: string]: unknown;
+}
+
 export interface Provenance {
   /** Where the weights came from, e.g. "trained by focuslite" or "imported from focuslitenn-1kernel.pt". */
   source: string;
@@ -41,6 +63,16 @@ export interface FocusLiteModel {
    */
   readonly fcWeight: Float32Array | null;
   readonly fcBias: number;
+  /**
+   * Resolution the model was trained at, µm per pixel; null = unknown (weights written before
+   * focuslite recorded it, or a model trained on images of unknown pixel size): such a model
+   * scores images as they come and slides at level 0 (or at --mpp).
+   */
+  readonly mpp: number | null;
+  /** unit of a z-level score; null for relative models and z-level models of unknown unit */
+  readonly unit: ScoreUnit | null;
+  /** default blur threshold derived from data, when the model carries one */
+  readonly threshold: ModelThreshold | null;
   readonly provenance: Provenance;
 }
 
@@ -95,6 +127,9 @@ export function createModel(spec: {
   convBias: ArrayLike<number>;
   fcWeight?: ArrayLike<number> | null;
   fcBias?: number;
+  mpp?: number | null;
+  unit?: ScoreUnit | null;
+  threshold?: ModelThreshold | null;
   provenance?: Provenance;
 }): FocusLiteModel {
   const { kernels } = spec;
@@ -121,6 +156,15 @@ export function createModel(spec: {
   } else if (spec.fcWeight && spec.fcWeight.length > 0) {
     throw new Error('A 1-kernel model with min pooling has no linear layer, but linear-layer weights were given');
   }
+  const mpp = spec.mpp ?? null;
+  if (mpp !== null && !(Number.isFinite(mpp) && mpp >= 0.01 && mpp <= 100)) throw new Error(`Expected number between 0.01 and 100 (µm per pixel) for mpp but received ${mpp}`);
+  const unit = spec.unit ?? null;
+  if (unit !== null && !SCORE_UNITS.includes(unit)) throw new Error(`Expected unit ${SCORE_UNITS.map((u) => `"${u}"`).join(' or ')} but received ${String(unit)}`);
+  if (unit !== null && scale !== 'z-level') throw new Error(`A unit (${unit}) belongs to z-level models only, but the scale is ${scale}`);
+  const threshold = spec.threshold ?? null;
+  if (threshold !== null && !(Number.isFinite(threshold.value) && typeof threshold.method === 'string')) {
+    throw new Error(`Expected a threshold with a finite "value" and a "method" string but received ${JSON.stringify(threshold)}`);
+  }
   const all = [spec.convWeight, spec.convBias, spec.fcWeight ?? []];
   for (const t of all) for (let i = 0; i < t.length; i++) if (!Number.isFinite(t[i]!)) throw new Error('Model weights contain a non-finite value');
   return {
@@ -133,6 +177,9 @@ export function createModel(spec: {
     // float32 like every other weight (and as the weights file stores it), so a model copied to a
     // worker thread through its JSON scores exactly as the original does.
     fcBias: linear ? Math.fround(spec.fcBias ?? 0) : 0,
+    mpp,
+    unit,
+    threshold,
     provenance: spec.provenance ?? { source: 'unspecified' },
   };
 }

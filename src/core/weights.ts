@@ -4,6 +4,9 @@
  * {
  *   "format": "focuslite-weights", "version": 1, "architecture": "FocusLiteNN",
  *   "kernels": N, "pooling": "min" | "min-max", "scale": "relative" | "z-level",
+ *   "mpp": 0.5 | null,                       // training resolution, µm/px; absent or null = unknown
+ *   "unit": "um" | "focuspath-step" | null,  // z-level models only: what one unit of score is
+ *   "threshold": { "value": 1.2, "method": "...", ... },   // optional default blur threshold
  *   "tensors": {
  *     "conv.weight": { "shape": [N,3,7,7], "data": [...] },
  *     "conv.bias":   { "shape": [N], "data": [...] },
@@ -13,7 +16,7 @@
  *   "provenance": { "source": "...", ... }
  * }
  */
-import { createModel, featureCount, hasLinearLayer, type FocusLiteModel, type Pooling, type Provenance, type ScoreScale } from './model.js';
+import { createModel, featureCount, hasLinearLayer, SCORE_UNITS, type FocusLiteModel, type ModelThreshold, type Pooling, type Provenance, type ScoreScale, type ScoreUnit } from './model.js';
 
 export const WEIGHTS_FORMAT = 'focuslite-weights';
 export const WEIGHTS_VERSION = 1;
@@ -27,6 +30,10 @@ export interface WeightsJson {
   kernels: number;
   pooling: Pooling;
   scale: ScoreScale;
+  /** absent in files written before focuslite recorded it: unknown */
+  mpp?: number | null;
+  unit?: ScoreUnit | null;
+  threshold?: ModelThreshold;
   tensors: Record<string, TensorJson>;
   provenance: Provenance;
 }
@@ -53,6 +60,9 @@ export function modelToJson(model: FocusLiteModel): WeightsJson {
     kernels: n,
     pooling: model.pooling,
     scale: model.scale,
+    mpp: model.mpp,
+    ...(model.scale === 'z-level' ? { unit: model.unit } : {}),
+    ...(model.threshold ? { threshold: model.threshold } : {}),
     tensors,
     provenance: model.provenance,
   };
@@ -107,6 +117,15 @@ export function modelFromJson(doc: unknown, label = 'weights'): FocusLiteModel {
   const provenance = d.provenance && typeof d.provenance === 'object' && typeof d.provenance.source === 'string'
     ? d.provenance
     : fail(label, '"provenance.source" must be a string');
+  const mpp = d.mpp ?? null;
+  if (mpp !== null && !(typeof mpp === 'number' && Number.isFinite(mpp) && mpp >= 0.01 && mpp <= 100)) fail(label, '"mpp" must be null or a number between 0.01 and 100 (µm per pixel)');
+  const unit = d.unit ?? null;
+  if (unit !== null && !SCORE_UNITS.includes(unit)) fail(label, `"unit" must be null or one of ${SCORE_UNITS.map((u) => `"${u}"`).join(', ')}`);
+  if (unit !== null && d.scale !== 'z-level') fail(label, '"unit" is for z-level models only');
+  const threshold = d.threshold ?? null;
+  if (threshold !== null && (typeof threshold !== 'object' || typeof threshold.value !== 'number' || !Number.isFinite(threshold.value) || typeof threshold.method !== 'string')) {
+    fail(label, '"threshold" must be an object with a finite "value" and a "method" string');
+  }
   const tensors = d.tensors as Record<string, unknown>;
   const convWeight = readTensor(label, tensors, 'conv.weight', [n, 3, 7, 7]);
   const convBias = readTensor(label, tensors, 'conv.bias', [n]);
@@ -115,7 +134,7 @@ export function modelFromJson(doc: unknown, label = 'weights'): FocusLiteModel {
   // fc.bias is a float32 tensor like the others (9 written digits round-trip a float32 exactly).
   const fcBias = linear ? Math.fround(readTensor(label, tensors, 'fc.bias', [1])[0]!) : 0;
   try {
-    return createModel({ kernels: n, pooling: d.pooling, scale: d.scale, convWeight, convBias, fcWeight, fcBias, provenance });
+    return createModel({ kernels: n, pooling: d.pooling, scale: d.scale, convWeight, convBias, fcWeight, fcBias, mpp, unit, threshold, provenance });
   } catch (err) {
     fail(label, err instanceof Error ? err.message : String(err));
   }

@@ -23,6 +23,23 @@ export { DEFAULT_MAX_PIXELS };
 export interface ImageInfo {
   readonly width: number;
   readonly height: number;
+  /** µm per pixel from the file's resolution (TIFF X/YResolution, PNG pHYs, JPEG JFIF) when it is a microscope's, else null */
+  readonly mpp: number | null;
+}
+
+/** Coarsest pixel size read as a microscope's: 10 µm/px = 2540 dpi. */
+const MAX_FILE_MPP = 10;
+
+/**
+ * µm per pixel from a file's resolution in dots per inch (sharp's `density`, converted from
+ * per-centimetre units when the file uses them). Files written by ordinary software carry 72,
+ * 96 or 300 dpi whatever they show, so a density coarser than 2540 dpi (10 µm/px) is taken as
+ * no information, never as a pixel size.
+ */
+export function mppFromDensity(density: number | undefined): number | null {
+  if (density === undefined || !Number.isFinite(density) || density <= 0) return null;
+  const mpp = 25400 / density;
+  return mpp < MAX_FILE_MPP ? mpp : null;
 }
 
 export interface DecodeOptions {
@@ -83,12 +100,12 @@ async function decoding<T>(src: ImageSource, label: string | undefined, fn: () =
   }
 }
 
-/** Width and height from the image header (nothing is decoded). */
+/** Width, height and the recorded pixel size from the image header (nothing is decoded). */
 export async function probeImage(src: ImageSource, label?: string): Promise<ImageInfo> {
   return decoding(src, label, async () => {
     const meta = await sharp(src, SHARP_INPUT).metadata();
     if (!meta.width || !meta.height) throw new Error('image has no size');
-    return { width: meta.width, height: meta.height };
+    return { width: meta.width, height: meta.height, mpp: mppFromDensity(meta.density) };
   });
 }
 

@@ -30,7 +30,8 @@ export async function writeImageHeatmap(r: FileScore, scale: MeasureScale, cropS
   const w = Math.round(r.width / factor), h = Math.round(r.height / factor);
   const thumb = await readResizedRgb(r.file, w, h);
   const marker = threshold ?? (scale === 'z-level' ? 3 : upperMedian(r.crops));
-  const png = await renderHeatmap(thumb, factor, cropTiles(r, cropSize), { scale, threshold: marker });
+  // Crops cut at the model's resolution cover cropPx of the image's own pixels.
+  const png = await renderHeatmap(thumb, factor, cropTiles(r, r.cropPx ?? cropSize), { scale, threshold: marker });
   const path = join(outDir, `${basename(r.file, extname(r.file))}.heatmap.png`);
   await writeFileAtomic(path, png);
   return path;

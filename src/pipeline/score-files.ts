@@ -7,10 +7,18 @@
  * up to WHOLE_IMAGE_PIXELS are decoded whole, larger ones a band of crop rows at a time (a crop
  * needs only its own 235 rows), images above `maxPixels` are refused before decoding, and the
  * decoded pixels of all files in flight share one ByteBudget.
+ *
+ * Resolution: when both the image's pixel size (--mpp, else a microscope resolution the file
+ * records) and the model's training resolution are known and differ by more than 5%, the image
+ * is resampled to the model's resolution (core/resample.ts: area average down, Lanczos-3 up) and
+ * the crop grid is laid on the resampled image; bands of a large image are resampled from their
+ * own source rows with the exact phase (plus a filter margin), so they agree with a whole resample.
+ * Crop origins are reported in the image's own pixels.
  */
 import { availableParallelism } from 'node:os';
 import { cropGrid, rowBands, type CropGrid, type RowBand } from '../core/grid.js';
 import { cropImage, type RgbImage } from '../core/image.js';
+import { AS_STORED_TOLERANCE, resampleMargin, resampleRgb } from '../core/resample.js';
 import { imageScoreOf } from '../core/score.js';
 import { decodeImage, decodeImageRows, DEFAULT_MAX_PIXELS, ImageTooLargeError, probeImage } from '../io/decode.js';
 import type { MeasureScale } from '../core/measures/types.js';
@@ -33,6 +41,14 @@ export interface FileScore extends ComputeResult {
   width: number;
   height: number;
   decodeMs: number;
+  /** the image's µm per pixel (--mpp, else the file's), or null when unknown */
+  mpp: number | null;
+  /** µm per pixel the crops were scored at (the model's when resampled), or null when unknown */
+  scoredMpp: number | null;
+  /** image pixels per scored pixel (1 = scored as stored) */
+  factor: number;
+  /** side of one crop in the image's pixels (the crop size times factor, rounded) */
+  cropPx: number;
 }
 
 export interface FileFailure {
@@ -61,6 +77,26 @@ export interface ScoreFilesOptions {
    * result is a 1x1 grid, and the image must fit `wholeImagePixels` (it is decoded whole).
    */
   unit?: 'crops' | 'image';
+  /** µm per pixel of every image (overrides what the files record) */
+  mpp?: number;
+  /** resolution to score at (default: the model's training resolution; null = as stored) */
+  modelMpp?: number | null;
+}
+
+/** Image pixels per scored pixel for an image at `imageMpp` scored by a model at `modelMpp` (1 when either is unknown or they agree within 5%). */
+export function imageFactor(imageMpp: number | null, modelMpp: number | null): number {
+  if (imageMpp === null || modelMpp === null) return 1;
+  const f = modelMpp / imageMpp;
+  return Math.abs(f - 1) <= AS_STORED_TOLERANCE ? 1 : f;
+}
+
+/**
+ * The training resolution of what scores: a FocusLiteNN model's `mpp`; the classic measures and
+ * ONNX models carry none (null: images are scored as they are stored).
+ */
+export function mppOf(measure: MeasureSource): number | null {
+  if ('type' in measure) return measure.type === 'focuslitenn' ? measure.weights.mpp ?? null : null;
+  return measure.mpp;
 }
 
 export function defaultThreads(): number {
@@ -85,6 +121,8 @@ export async function* scoreFiles(files: readonly string[], measure: MeasureSour
     wholeImagePixels: options.wholeImagePixels ?? WHOLE_IMAGE_PIXELS,
     bandPixels: options.bandPixels ?? BAND_PIXELS,
     unit: options.unit ?? 'crops',
+    mpp: options.mpp ?? null,
+    modelMpp: options.modelMpp !== undefined ? options.modelMpp : mppOf(measure),
   };
   const budget = new ByteBudget(PIXEL_BUDGET_BYTES);
   const compute = await openComputeEngine(measure, threads, options.kernel);
@@ -117,6 +155,28 @@ interface Limits {
   wholeImagePixels: number;
   bandPixels: number;
   unit: 'crops' | 'image';
+  mpp: number | null;
+  modelMpp: number | null;
+}
+
+/** How an image is scored: its size as scored, and how that maps back to the image's pixels. */
+interface Scoring {
+  /** size of the image as scored (the resampled size when factor != 1) */
+  width: number;
+  height: number;
+  /** image px per scored px */
+  factor: number;
+  mpp: number | null;
+  scoredMpp: number | null;
+}
+
+/** The result's resolution fields, and crop origins mapped back to image pixels. */
+function inImagePixels(res: ComputeResult, sc: Scoring, cropSize: number): Pick<FileScore, 'xs' | 'ys' | 'mpp' | 'scoredMpp' | 'factor' | 'cropPx'> {
+  const back = (v: number): number => Math.round(v * sc.factor);
+  return {
+    xs: sc.factor === 1 ? res.xs : res.xs.map(back), ys: sc.factor === 1 ? res.ys : res.ys.map(back),
+    mpp: sc.mpp, scoredMpp: sc.scoredMpp, factor: sc.factor, cropPx: Math.round(cropSize * sc.factor),
+  };
 }
 
 type Run = (t: ComputeTask) => Promise<ComputeResult>;
@@ -129,22 +189,35 @@ async function scoreOne(file: string, scale: MeasureScale, limits: Limits, budge
   const { cropSize } = limits;
   try {
     const t0 = performance.now();
-    const { width, height } = await probeImage(file);
+    const probed = await probeImage(file);
+    const { width, height } = probed;
     if (width * height > limits.maxPixels) throw new ImageTooLargeError(file, width, height, limits.maxPixels, LIMIT_HINT);
+    const mpp = limits.mpp ?? probed.mpp;
+    const factor = imageFactor(mpp, limits.modelMpp);
+    const sc: Scoring = {
+      width: factor === 1 ? width : Math.max(1, Math.floor(width / factor + 1e-9)),
+      height: factor === 1 ? height : Math.max(1, Math.floor(height / factor + 1e-9)),
+      factor, mpp, scoredMpp: factor === 1 ? mpp : limits.modelMpp,
+    };
     if (limits.unit === 'image') {
       if (width * height > limits.wholeImagePixels) throw new ImageTooLargeError(file, width, height, limits.wholeImagePixels, WHOLE_IMAGE_HINT);
-    } else if (width < cropSize || height < cropSize) {
-      return { ok: false, file, error: `${file}: image is ${width}x${height}, smaller than one ${cropSize}x${cropSize} crop` };
+    } else if (sc.width < cropSize || sc.height < cropSize) {
+      const at = factor === 1 ? '' : ` at the model's ${limits.modelMpp} µm/px (${width}x${height} at ${mpp} µm/px)`;
+      return { ok: false, file, error: `${file}: image is ${sc.width}x${sc.height}${at}, smaller than one ${cropSize}x${cropSize} crop` };
     }
-    if (width * height > limits.wholeImagePixels) return await scoreInBands(file, width, height, scale, limits, budget, run, t0);
-    const bytes = width * height * 3;
+    // Both the image and (when resampled) its resampled copy are alive at once.
+    if (width * height > limits.wholeImagePixels || sc.width * sc.height > limits.wholeImagePixels) {
+      return await scoreInBands(file, width, height, sc, scale, limits, budget, run, t0);
+    }
+    const bytes = (width * height + (factor === 1 ? 0 : sc.width * sc.height)) * 3;
     await budget.acquire(bytes);
     try {
-      const image = await decodeImage(file, file, { maxPixels: limits.wholeImagePixels });
+      const decoded = await decodeImage(file, file, { maxPixels: limits.wholeImagePixels });
+      const image = factor === 1 ? decoded : resampleRgb(decoded, { width: sc.width, height: sc.height, scale: factor });
       const decodeMs = performance.now() - t0;
       const pixels = transferablePixels(image.data);
       const res = await run({ width: image.width, height: image.height, pixels, cropSize, stride: limits.stride, label: file, unit: limits.unit });
-      return { ok: true, file, width: image.width, height: image.height, decodeMs, ...res };
+      return { ok: true, file, width, height, decodeMs, ...res, ...inImagePixels(res, sc, cropSize) };
     } finally {
       budget.release(bytes);
     }
@@ -161,10 +234,11 @@ async function scoreOne(file: string, scale: MeasureScale, limits: Limits, budge
  * Per-crop scores and the image score are exactly those of a whole decode (every crop lies inside
  * one band and one chunk; the image score comes from the raw outputs in crop order, as a whole image's does).
  */
-async function scoreInBands(file: string, width: number, height: number, scale: MeasureScale, limits: Limits, budget: ByteBudget, run: Run, t0: number): Promise<FileResult> {
+async function scoreInBands(file: string, width: number, height: number, sc: Scoring, scale: MeasureScale, limits: Limits, budget: ByteBudget, run: Run, t0: number): Promise<FileResult> {
   const { cropSize } = limits;
-  const grid = cropGrid(width, height, cropSize, limits.stride, file);
-  const bands = rowBands(grid, Math.max(cropSize, Math.floor(limits.bandPixels / width)));
+  // The grid and bands are laid on the image as scored (resampled when factor != 1).
+  const grid = cropGrid(sc.width, sc.height, cropSize, limits.stride, file);
+  const bands = rowBands(grid, Math.max(cropSize, Math.floor(limits.bandPixels / Math.max(sc.width, width))));
   const crops = new Float64Array(grid.rows * grid.cols);
   let decodeMs = 0;
   let computeMs = 0;
@@ -173,13 +247,17 @@ async function scoreInBands(file: string, width: number, height: number, scale: 
   const scoring: Array<Promise<unknown>> = [];
   try {
     for (const band of bands) {
-      // The decoded band and its chunk copies are both alive while it is cut up.
-      const bytes = 2 * width * band.height * 3;
+      // The decoded band and its chunk copies are both alive while it is cut up (and, when
+      // resampled, the band's source rows).
+      const source = sourceRows(sc, height, band.top, band.height);
+      const bytes = (2 * sc.width * band.height + (sc.factor === 1 ? 0 : width * source.rows)) * 3;
       await budget.acquire(bytes);
       let chunks: Array<Promise<void>>;
       try {
         const d0 = performance.now();
-        const image = await decodeImageRows(file, band.top, band.height, file);
+        const rows = await decodeImageRows(file, source.top, source.rows, file);
+        const image = sc.factor === 1 ? rows
+          : resampleRgb(rows, { width: sc.width, height: band.height, scale: sc.factor, x0: 0, y0: band.top * sc.factor - source.top });
         decodeMs += performance.now() - d0;
         chunks = bandChunks(grid, band, image).map(({ task, cols }) => run(task).then((res) => {
           let i = 0;
@@ -206,10 +284,17 @@ async function scoreInBands(file: string, width: number, height: number, scale: 
     // On a failure, let bands already handed to compute finish (and release their budget) first.
     await Promise.allSettled(scoring);
   }
-  return {
-    ok: true, file, width, height, decodeMs: decodeMs || performance.now() - t0,
-    score: imageScoreOf(scale, raw), crops, rows: grid.rows, cols: grid.cols, xs: [...grid.xs], ys: [...grid.ys], computeMs,
-  };
+  const res: ComputeResult = { score: imageScoreOf(scale, raw), crops, rows: grid.rows, cols: grid.cols, xs: [...grid.xs], ys: [...grid.ys], computeMs };
+  return { ok: true, file, width, height, decodeMs: decodeMs || performance.now() - t0, ...res, ...inImagePixels(res, sc, cropSize) };
+}
+
+/** The image rows a band of scored rows needs: the band itself, or (resampled) its source rows plus the filter margin. */
+function sourceRows(sc: Scoring, height: number, top: number, rows: number): { top: number; rows: number } {
+  if (sc.factor === 1) return { top, rows };
+  const m = resampleMargin(sc.factor);
+  const y0 = Math.max(0, Math.floor(top * sc.factor) - m);
+  const y1 = Math.min(height, Math.ceil((top + rows) * sc.factor) + m);
+  return { top: y0, rows: Math.max(1, y1 - y0) };
 }
 
 /** Crop columns per compute task of a band (16 crops at stride 128: a 2,155-pixel-wide region). */

@@ -25,9 +25,14 @@ export interface ScoreRecord {
   scale: ScoreScale;
   /** per-crop scores as rows x cols, when asked for */
   grid?: number[][];
-  /** crop origins, when the grid is asked for */
+  /** crop origins (image pixels), when the grid is asked for */
   xs?: number[];
   ys?: number[];
+  /** the image's µm per pixel and the resolution scored at, when the image's is known */
+  mpp?: number;
+  scoredMpp?: number;
+  /** side of a crop in image pixels, when the image was resampled to the model's resolution */
+  cropPx?: number;
 }
 
 const round = (v: number): number => Number(v.toFixed(6));
@@ -40,6 +45,12 @@ export interface ScoredBy {
 
 export function toRecord(r: FileScore, withGrid: boolean, by: ScoredBy): ScoreRecord {
   const rec: ScoreRecord = { file: r.file, score: round(r.score), crops: r.crops.length, rows: r.rows, cols: r.cols, width: r.width, height: r.height, model: by.label, scale: by.scale };
+  // Only images of known pixel size carry these, so outputs for plain images stay as they were.
+  if (r.mpp !== null && r.mpp !== undefined) {
+    rec.mpp = round(r.mpp);
+    rec.scoredMpp = round(r.scoredMpp ?? r.mpp);
+    if (r.factor !== 1) rec.cropPx = r.cropPx;
+  }
   if (withGrid) {
     rec.grid = gridRows(r.crops, r.rows, r.cols).map((row) => row.map(round));
     rec.xs = r.xs;

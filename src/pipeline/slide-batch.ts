@@ -42,10 +42,16 @@ export interface SlideSummaryRow {
   pass: boolean | null;
   seconds: number | null;
   error: string;
+  /** why the slide was not scored at the resolution asked for (no MPP), else '' */
+  warning: string;
 }
 
-/** Default blur threshold for a model: |z| >= 3 is blurry for z-level models (as in our FocusPath binarisation). */
+/**
+ * Default blur threshold for a model: the one derived from data that the model file carries, else
+ * 3 for z-level models (|z| >= 3 is blurry, as in our FocusPath binarisation), else none.
+ */
 export function defaultThreshold(model: FocusLiteModel): number | null {
+  if (model.threshold) return model.threshold.value;
   return model.scale === 'z-level' ? 3 : null;
 }
 
@@ -93,11 +99,17 @@ export function slideReport(result: SlideScore, reader: SlideReader, model: Focu
     levels: info.levels.map((l) => ({ width: l.width, height: l.height, downsample: l.downsample })),
     mpp: info.mpp,
     objectivePower: info.objectivePower,
-    ...slideMetadataReport(info),
+    ...withResolutionWarning(slideMetadataReport(info), result.resolution.warning),
     scoring: {
       level: result.level,
       resolutionFactor: result.grid.factor,
-      mpp: mpp ? mpp * result.grid.factor : null,
+      mpp: result.resolution.mpp,
+      // the resolution asked for and by whom: --mpp ('option'), the model's training resolution ('model'), or neither ('none')
+      targetMpp: result.resolution.targetMpp,
+      mppSource: result.resolution.source,
+      modelMpp: model.mpp,
+      warning: result.resolution.warning,
+      resampling: resamplingOf(result.grid.factor / (info.levels[result.level]!.downsample)),
       cropSize: result.grid.cropSize,
       stride: result.grid.stride,
       minTissue: opts.minTissue ?? 0.5,
@@ -124,6 +136,16 @@ export function slideReport(result: SlideScore, reader: SlideReader, model: Focu
   };
 }
 
+/** How the chosen level is resampled onto the scoring pixels (see core/resample.ts). */
+function resamplingOf(rel: number): string {
+  if (Math.abs(rel - 1) < 1e-6) return 'none';
+  return rel > 1 ? 'area average (shrink)' : 'Lanczos-3 (enlarge)';
+}
+
+function withResolutionWarning<T extends { warnings: string[] }>(report: T, warning: string | null): T {
+  return warning ? { ...report, warnings: [...report.warnings, warning] } : report;
+}
+
 export interface BatchEvents {
   onSlideStart?(index: number, file: string): void;
   onSlideProgress?(done: number, total: number): void;
@@ -135,7 +157,7 @@ function rowFromExisting(file: string, name: string, path: string): SlideSummary
   return {
     slide: file, name, status: 'skipped', crops: doc.cropsScored ?? 0, tissueMm2: doc.tissue?.areaMm2 ?? null,
     mean: doc.score?.mean ?? null, median: doc.score?.median ?? null, p90: doc.score?.p90 ?? null,
-    blurShare: doc.blur?.shareOfTissueAbove ?? null, pass: doc.qc?.pass ?? null, seconds: null, error: '',
+    blurShare: doc.blur?.shareOfTissueAbove ?? null, pass: doc.qc?.pass ?? null, seconds: null, error: '', warning: doc.scoring?.warning ?? '',
   };
 }
 
@@ -145,7 +167,7 @@ export async function processSlide(file: string, name: string, model: FocusLiteM
   const paths = outputPaths(opts.outDir, name);
   const reader = await openSlide(file, { backend: opts.backend ?? 'auto' });
   try {
-    const result = await scoreSlide(reader, engine, { ...opts, onProgress: events.onSlideProgress });
+    const result = await scoreSlide(reader, engine, { ...opts, modelMpp: opts.modelMpp !== undefined ? opts.modelMpp : model.mpp, onProgress: events.onSlideProgress });
     const report = slideReport(result, reader, model, opts, name);
     const legendScale = model.scale;
     await writeFileAtomic(paths.tilesCsv, tilesCsv(result.tiles));
@@ -158,14 +180,14 @@ export async function processSlide(file: string, name: string, model: FocusLiteM
     return {
       slide: file, name, status: 'ok', crops: result.tiles.length, tissueMm2: report.tissue.areaMm2,
       mean: report.score?.mean ?? null, median: report.score?.median ?? null, p90: report.score?.p90 ?? null,
-      blurShare: report.blur.shareOfTissueAbove, pass: report.qc.pass, seconds: (performance.now() - t0) / 1000, error: '',
+      blurShare: report.blur.shareOfTissueAbove, pass: report.qc.pass, seconds: (performance.now() - t0) / 1000, error: '', warning: result.resolution.warning ?? '',
     };
   } finally {
     await reader.close();
   }
 }
 
-const SUMMARY_HEADER = 'slide,name,status,crops,tissue_mm2,mean,median,p90,blur_share,qc,seconds,error';
+const SUMMARY_HEADER = 'slide,name,status,crops,tissue_mm2,mean,median,p90,blur_share,qc,seconds,error,warning';
 
 function csvField(v: unknown): string {
   if (v === null || v === undefined) return '';
@@ -175,7 +197,7 @@ function csvField(v: unknown): string {
 
 export function summaryCsv(rows: readonly SlideSummaryRow[]): string {
   const lines = rows.map((r) =>
-    [r.slide, r.name, r.status, r.crops, r.tissueMm2, r.mean, r.median, r.p90, r.blurShare, r.pass === null ? '' : r.pass ? 'pass' : 'fail', r.seconds, r.error]
+    [r.slide, r.name, r.status, r.crops, r.tissueMm2, r.mean, r.median, r.p90, r.blurShare, r.pass === null ? '' : r.pass ? 'pass' : 'fail', r.seconds, r.error, r.warning]
       .map(csvField)
       .join(','),
   );
@@ -202,7 +224,7 @@ export async function runSlideBatch(files: readonly string[], model: FocusLiteMo
         const msg = (err instanceof Error ? err.message : String(err)).split('\n')[0]!;
         const line = msg.includes(file) ? msg : `${file}: ${msg}`;
         appendFileSync(errorsFile, `${new Date().toISOString()}\t${line}\n`);
-        row = { slide: file, name, status: 'error', crops: 0, tissueMm2: null, mean: null, median: null, p90: null, blurShare: null, pass: null, seconds: null, error: line };
+        row = { slide: file, name, status: 'error', crops: 0, tissueMm2: null, mean: null, median: null, p90: null, blurShare: null, pass: null, seconds: null, error: line, warning: '' };
       }
     }
     rows.push(row);

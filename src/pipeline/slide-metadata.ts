@@ -8,7 +8,7 @@ import { slideMetadata, type SlideMetadata } from '../io/slide/metadata.js';
 import type { SlideInfo } from '../io/slide/types.js';
 
 export const NO_MPP_WARNING =
-  'the slide records no MPP (pixel size): tissue and blur areas in mm² are left empty, --mpp cannot be used, and the tissue detector sizes its clean-up assuming 0.5 µm/px';
+  'the slide records no MPP (pixel size): tissue and blur areas in mm² are left empty, the slide cannot be resampled to the resolution of a model or of --mpp (it is scored at level 0 as stored), and the tissue detector sizes its clean-up assuming 0.5 µm/px';
 
 export interface SlideMetadataReport {
   readonly metadata: SlideMetadata;

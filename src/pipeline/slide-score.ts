@@ -1,24 +1,28 @@
 /**
- * Whole-slide scoring: tissue mask on a thumbnail, crop grid at level 0 (or a target MPP), crops
+ * Whole-slide scoring: tissue mask on a thumbnail, crop grid at the scoring resolution (the
+ * model's training resolution, or --mpp, reached from the slide's MPP; level 0 when either is
+ * unknown), crops
  * with enough tissue read as chunk regions (sharp / OpenSlide decode on their own threads), scored
  * on the compute engine's worker threads, streamed with a bounded number of chunks in flight so
  * memory stays flat whatever the slide size.
  */
-import sharp from 'sharp';
 import type { RgbImage } from '../core/image.js';
+import { resampleRgb } from '../core/resample.js';
 import { DEFAULT_CROP, DEFAULT_STRIDE } from '../core/model.js';
 import type { SlideReader } from '../io/slide/types.js';
 import type { ComputeEngine } from '../runtime/compute-engine.js';
 import { transferablePixels } from '../runtime/compute-task.js';
-import { gridChunks, pickLevel, slideCellBounds, slideGrid, toLevel0, type Chunk, type SlideGrid } from './slide-grid.js';
+import { gridChunks, pickLevel, scoringResolution, slideCellBounds, slideGrid, sourceWindow, toLevel0, type Chunk, type ScoringResolution, type SlideGrid } from './slide-grid.js';
 import { buildIntegral, detectTissue, fractionFromIntegral } from './tissue.js';
 import { mapCell, type MappedTile } from './slide-outputs.js';
 
 export interface SlideScoreOptions {
   cropSize?: number;
   stride?: number;
-  /** score at this resolution (µm per pixel) instead of level 0; needs the slide's MPP */
+  /** score at this resolution (µm per pixel) instead of the model's; needs the slide's MPP */
   mpp?: number;
+  /** the model's training resolution (µm per pixel; null = unknown): the default scoring resolution */
+  modelMpp?: number | null;
   /** minimum tissue fraction of a crop for it to be scored (0..1) */
   minTissue?: number;
   /** longer side of the thumbnail used for the tissue mask and the heat map */
@@ -51,7 +55,7 @@ export interface SlideScore extends Omit<SlidePlan, 'timings'> {
   timings: SlideTimings;
 }
 
-function validate(opts: SlideScoreOptions): Required<Omit<SlideScoreOptions, 'mpp' | 'onProgress'>> {
+function validate(opts: SlideScoreOptions): Required<Omit<SlideScoreOptions, 'mpp' | 'modelMpp' | 'onProgress'>> {
   const minTissue = opts.minTissue ?? 0.5;
   if (!(minTissue >= 0 && minTissue <= 1)) throw new Error(`Expected number between 0 and 1 for minTissue but received ${minTissue}`);
   const thumbnailSize = opts.thumbnailSize ?? 1024;
@@ -66,16 +70,6 @@ function validate(opts: SlideScoreOptions): Required<Omit<SlideScoreOptions, 'mp
   };
 }
 
-/** Resolution factor (level-0 px per scoring px) for a target MPP. */
-export function resolutionFactor(slideMpp: number | null | undefined, targetMpp: number | undefined, label: string): number {
-  if (targetMpp === undefined) return 1;
-  if (!(targetMpp > 0)) throw new Error(`Expected positive number for mpp but received ${targetMpp}`);
-  if (!slideMpp) throw new Error(`${label}: --mpp needs the slide's resolution, but the file records no MPP`);
-  const f = targetMpp / slideMpp;
-  if (f < 0.999) throw new Error(`${label}: --mpp ${targetMpp} is finer than the slide's own ${slideMpp.toFixed(4)} µm/px`);
-  return f;
-}
-
 /**
  * What a slide is scored on, before any crop is read: the crop grid, the level to read, the
  * thumbnail and its tissue mask. Separate from scoring so that a caller can look at the thumbnail
@@ -84,6 +78,8 @@ export function resolutionFactor(slideMpp: number | null | undefined, targetMpp:
  */
 export interface SlidePlan {
   grid: SlideGrid;
+  /** the resolution scored at, where it came from, and a warning when it is not the one asked for */
+  resolution: ScoringResolution;
   level: number;
   thumbnail: RgbImage;
   /** level-0 pixels per thumbnail pixel on x and y */
@@ -104,7 +100,10 @@ export async function planSlide(reader: SlideReader, options: SlideScoreOptions 
   const t0 = performance.now();
   const { info } = reader;
   const level0 = info.levels[0]!;
-  const factor = resolutionFactor(info.mpp?.x, options.mpp, info.path);
+  // Geometric mean of x and y (as for areas), so non-square pixels land in between.
+  const slideMpp = info.mpp ? Math.sqrt(info.mpp.x * info.mpp.y) : null;
+  const resolution = scoringResolution(slideMpp, options.mpp, options.modelMpp ?? null, info.path);
+  const { factor } = resolution;
   const grid = slideGrid(level0.width, level0.height, opts.cropSize, opts.stride, factor);
   if (grid.xs.length === 0 || grid.ys.length === 0) {
     throw new Error(`${info.path}: slide is ${grid.width}x${grid.height} at the scoring resolution, smaller than one ${opts.cropSize}x${opts.cropSize} crop`);
@@ -125,7 +124,7 @@ export async function planSlide(reader: SlideReader, options: SlideScoreOptions 
   const tTissue = performance.now();
   const level = pickLevel(info.levels.map((l) => l.downsample), factor);
   return {
-    grid, level, thumbnail, thumbScaleX, thumbScaleY,
+    grid, resolution, level, thumbnail, thumbScaleX, thumbScaleY,
     tissueMask: tissue.pixelMask, tissueMethod: tissue.method, tissueFraction: tissue.pixelTissueFraction, tissueOf,
     timings: { thumbnailMs: tThumb - t0, tissueMs: tTissue - tThumb },
   };
@@ -142,8 +141,10 @@ export async function scoreSlide(reader: SlideReader, engine: ComputeEngine, opt
   const level0 = info.levels[0]!;
   const cells = slideCellBounds(grid, level0.width, level0.height);
 
-  // Select crops with enough tissue, grouped by chunk.
-  const chunks = gridChunks(grid, opts.chunkCrops);
+  // Select crops with enough tissue, grouped by chunk. When a chunk is read from a finer level
+  // and shrunk, its window grows by that ratio: fewer crops per chunk keep each window (and so
+  // memory) within about MAX_WINDOW level pixels a side.
+  const chunks = gridChunks(grid, chunkCropsFor(opts.chunkCrops, opts.cropSize, opts.stride, grid.factor / info.levels[level]!.downsample));
   const work: Array<{ chunk: Chunk; picks: Array<{ c: number; r: number; tissue: number }> }> = [];
   let cropsTotal = 0;
   for (const chunk of chunks) {
@@ -220,20 +221,24 @@ export async function scoreSlide(reader: SlideReader, engine: ComputeEngine, opt
   };
 }
 
+/** Longest side of a level window read for one chunk, in level pixels (when shrinking). */
+export const MAX_WINDOW = 4096;
+
+/** Crops per chunk side so that a chunk's window at `rel` level px per scoring px stays within MAX_WINDOW. */
+export function chunkCropsFor(k: number, crop: number, stride: number, rel: number): number {
+  if (!(rel > 1)) return k;
+  return Math.max(1, Math.min(k, Math.floor((MAX_WINDOW / rel - crop) / stride) + 1));
+}
+
 /**
- * Read a scoring-space rectangle: from the chosen level, resampled (area average) when the level's
- * downsample differs from the scoring factor.
+ * Read a scoring-space rectangle: from the chosen level, resampled onto the scoring pixels (area
+ * average when shrinking, Lanczos-3 when enlarging; core/resample.ts) with the exact phase of
+ * the rectangle, from a window with a filter margin so chunk edges match their neighbours.
  */
 async function readScoringRegion(reader: SlideReader, level: number, grid: SlideGrid, x: number, y: number, w: number, h: number): Promise<RgbImage> {
-  const ds = reader.info.levels[level]!.downsample;
-  const rel = grid.factor / ds; // level px per scoring px
-  if (Math.abs(rel - 1) < 1e-6) return reader.readRegion(level, x, y, w, h);
-  const lx = Math.floor(x * rel), ly = Math.floor(y * rel);
-  const lw = Math.ceil(w * rel), lh = Math.ceil(h * rel);
-  const region = await reader.readRegion(level, lx, ly, lw, lh);
-  const data = await sharp(region.data, { raw: { width: region.width, height: region.height, channels: 3 } })
-    .resize(w, h, { fit: 'fill', kernel: 'lanczos3' })
-    .raw()
-    .toBuffer();
-  return { width: w, height: h, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+  const l0 = reader.info.levels[0]!, l = reader.info.levels[level]!;
+  const win = sourceWindow(grid.factor, l.width / l0.width, l.height / l0.height, l.width, l.height, x, y, w, h);
+  if (win.filter === 'none') return reader.readRegion(level, x, y, w, h);
+  const region = await reader.readRegion(level, win.x, win.y, win.w, win.h);
+  return resampleRgb(region, { width: w, height: h, scale: win.scaleX, scaleX: win.scaleX, scaleY: win.scaleY, x0: win.x0, y0: win.y0, filter: win.filter });
 }

@@ -203,7 +203,7 @@ function sameIndex(index: IndexJson, images: readonly IndexImage[]): boolean {
 }
 
 async function decodeChecked(info: ImageInfo, transform: CacheTransform | undefined, want: { width: number; height: number }): Promise<RgbImage> {
-  let img = await decodeImage(info.path);
+  let img: RgbImage = await decodeImage(info.path);
   if (img.width !== info.width || img.height !== info.height) {
     throw new Error(`${info.path}: decoded as ${img.width}x${img.height} but its header says ${info.width}x${info.height}`);
   }

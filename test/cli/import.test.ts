@@ -25,7 +25,7 @@ test('import converts a legacy checkpoint and prints a one-line summary', shared
   const r = run('import', ckpt('focuslitenn-1kernel.pt'), '-o', out);
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout.trim().split('\n').length, 1);
-  assert.match(r.stdout, /legacy checkpoint, 1 kernel, min pooling, relative scale, 148 parameters/);
+  assert.match(r.stdout, /legacy checkpoint, 1 kernel, min pooling, relative scale, 148 parameters, trained at 0\.25 µm\/px$/m);
   const written = parseWeights(readFileSync(out, 'utf8'), out);
   const direct = importFocusLiteCheckpoint(new Uint8Array(readFileSync(ckpt('focuslitenn-1kernel.pt'))), ckpt('focuslitenn-1kernel.pt'));
   assert.deepEqual(written, direct);
@@ -51,6 +51,9 @@ test('info prints kernels, pooling, scale, parameters and provenance (text and -
   assert.match(text.stdout, /^pooling: +min$/m);
   assert.match(text.stdout, /^scale: +relative/m);
   assert.match(text.stdout, /^parameters: +299$/m);
+  assert.match(text.stdout, /^mpp: +0\.25 µm\/px \(training resolution: slides and images with a known pixel size are resampled to it\)$/m);
+  assert.doesNotMatch(text.stdout, /^unit:/m, 'a relative model has no unit');
+  assert.match(text.stdout, /^mppSource: +FocusPath/m);
   assert.match(text.stdout, /^source: +imported from focuslitenn-2kernel\.pt$/m);
   assert.match(text.stdout, /^sha256: +d962d4c5c41d566364d13d7f53644c3c94a31d19f3f83bf42dacfca6dce2d3bd$/m);
   const json = run('info', '--json', ckpt('focuslitenn-1kernel.pt'));
@@ -61,6 +64,14 @@ test('info prints kernels, pooling, scale, parameters and provenance (text and -
   assert.equal(info.scale, 'relative');
   assert.equal(info.provenance.format, 'legacy');
   assert.deepEqual(info.provenance.keys, ['module.conv.weight', 'module.conv.bias']);
+  assert.equal((info as unknown as { mpp: number }).mpp, 0.25);
+  // The -mse checkpoints: z-level in FocusPath steps; --mpp on import records another resolution.
+  const mse = join(dir, 'k1mse.json');
+  assert.equal(run('import', ckpt('focuslitenn-1kernel-mse.pt'), '-o', mse, '--mpp', '0.5').code, 0);
+  const t2 = run('info', mse);
+  assert.match(t2.stdout, /^mpp: +0\.5 µm\/px/m);
+  assert.match(t2.stdout, /^unit: +focuspath-step \(FocusPath \|z-level\| steps; their spacing in µm is not stated in the sources available here\)$/m);
+  assert.match(t2.stdout, /^mppSource: +given at import$/m);
 });
 
 test('import refuses DenseNet with one line and writes nothing', sharedOnly(), () => {

@@ -8,7 +8,11 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { createModel } from '../../src/core/model.js';
 import { serializeModel } from '../../src/core/weights.js';
-import { scoreFiles, type FileResult } from '../../src/pipeline/score-files.js';
+import { imageFactor, scoreFiles, type FileResult } from '../../src/pipeline/score-files.js';
+import { resampleToMpp } from '../../src/core/resample.js';
+import { scoreRgbImage } from '../../src/core/score.js';
+import { resolveKernel } from '../../src/core/kernels/index.js';
+import { mppFromDensity } from '../../src/io/decode.js';
 import { projectRoot, rng, sharedOnly, sharedPath } from '../helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'focuslite-cli-score-'));
@@ -234,4 +238,55 @@ test('score and slide give one tile the same crop scores by default (one default
     compared++;
   }
   assert.ok(compared >= 4, `${compared} crops compared`);
+});
+
+test('--mpp: images are resampled to the model\'s training resolution; origins and heat maps stay in image pixels', async () => {
+  await made;
+  // The same random model, trained (so it says) at 0.5 µm/px.
+  const at05 = createModel({ kernels: 1, scale: 'relative', convWeight: model.convWeight, convBias: model.convBias, mpp: 0.5, provenance: { source: 'test: random at 0.5' } });
+  const w05 = join(dir, 'model-05.json');
+  writeFileSync(w05, serializeModel(at05));
+  const big = join(dir, 'at-025.png');
+  await sharp(texture(1200, 1000, 3), { raw: { width: 1200, height: 1000, channels: 3 } }).png().toFile(big);
+  const res = run('score', big, '-w', w05, '--mpp', '0.25', '-f', 'json', '--grid', '-t', '1', '--heatmap', join(dir, 'heat-mpp'));
+  assert.equal(res.code, 0, res.stderr);
+  assert.equal(res.stderr, '');
+  const [rec] = JSON.parse(res.stdout) as Array<Rec & { mpp: number; scoredMpp: number; cropPx: number }>;
+  // 1200x1000 at 0.25 is 600x500 at 0.5: the 3x3 grid of the 600x500 image, origins doubled.
+  assert.deepEqual([rec!.width, rec!.height, rec!.rows, rec!.cols, rec!.mpp, rec!.scoredMpp, rec!.cropPx], [1200, 1000, 3, 3, 0.25, 0.5, 470]);
+  assert.deepEqual([rec!.xs, rec!.ys], [[0, 256, 512], [0, 256, 512]]);
+  // The score is the model on the area-averaged image.
+  const decoded = await sharp(big).raw().toBuffer({ resolveWithObject: true });
+  const small = resampleToMpp({ width: 1200, height: 1000, data: new Uint8Array(decoded.data) }, 0.25, 0.5);
+  const want = scoreRgbImage(at05, resolveKernel('reference'), small);
+  assert.ok(Math.abs(rec!.score - want.score) < 1e-4, `${rec!.score} vs ${want.score}`);
+  assert.ok(existsSync(join(dir, 'heat-mpp', 'at-025.heatmap.png')));
+  // Without --mpp a PNG records no pixel size: scored as stored, with a note on stderr.
+  const plain = run('score', big, '-w', w05, '-f', 'jsonl', '-t', '1');
+  assert.equal(plain.code, 0, plain.stderr);
+  const p = JSON.parse(plain.stdout) as Rec & { mpp?: number };
+  assert.deepEqual([p.rows, p.cols, p.mpp], [6, 8, undefined]);
+  assert.equal(plain.stderr, 'focuslite: 1 image(s) record no pixel size and were scored as stored; the model was trained at 0.5 µm/px (pass --mpp <µm/px> to resample them to it)\n');
+  // A TIFF whose resolution tags give a microscope's pixel size (4000 px/mm = 0.25 µm/px) is resampled without --mpp.
+  const tif = join(dir, 'at-025.tif');
+  await sharp(big).tiff({ xres: 4000, yres: 4000, resolutionUnit: 'cm', compression: 'lzw' }).toFile(tif);
+  const t = JSON.parse(run('score', tif, '-w', w05, '-f', 'jsonl', '-t', '1').stdout) as Rec & { mpp: number; scoredMpp: number };
+  assert.deepEqual([t.rows, t.cols, t.mpp, t.scoredMpp], [3, 3, 0.25, 0.5]);
+  assert.ok(Math.abs(t.score - rec!.score) < 1e-6);
+  // A model of unknown resolution ignores --mpp (nothing to resample to).
+  const u = JSON.parse(run('score', big, '-w', weights, '--mpp', '0.25', '-f', 'jsonl', '-t', '1').stdout) as Rec & { mpp: number; scoredMpp: number };
+  assert.deepEqual([u.rows, u.cols, u.mpp, u.scoredMpp], [6, 8, 0.25, 0.25]);
+});
+
+test('mppFromDensity: only microscope resolutions count (print defaults are no information)', () => {
+  assert.equal(mppFromDensity(101600), 0.25);
+  assert.equal(mppFromDensity(72), null);
+  assert.equal(mppFromDensity(300), null);
+  assert.equal(mppFromDensity(undefined), null);
+  assert.equal(mppFromDensity(0), null);
+  assert.equal(mppFromDensity(2540), null, '10 µm/px is too coarse to be a scan');
+  assert.equal(imageFactor(0.25, 0.5), 2);
+  assert.equal(imageFactor(0.499, 0.5), 1, 'within 5%: as stored');
+  assert.equal(imageFactor(null, 0.5), 1);
+  assert.equal(imageFactor(0.25, null), 1);
 });

@@ -106,7 +106,7 @@ test('a relative-scale model without --threshold is a clear one-line error; with
   const out = join(dir, 'qc-relative');
   const res = run('slide', good, '-o', out, '-w', relModel, '-t', '1');
   assert.equal(res.code, 1);
-  assert.equal(res.stderr, `focuslite: ${relModel}: relative-scale model (PLCC-trained) has no absolute blur level; pass --threshold <score>\n`);
+  assert.equal(res.stderr, `focuslite: ${relModel}: relative-scale model (PLCC-trained) carries no threshold and has no absolute blur level; pass --threshold <score>\n`);
   assert.ok(!existsSync(out), 'nothing written');
   const ok = run('slide', good, '-o', out, '-w', relModel, '-t', '1', '--thumbnail', '512', '--threshold', '0.5');
   assert.equal(ok.code, 0, ok.stderr);

@@ -69,6 +69,10 @@ test('every FocusLiteNN checkpoint imports with the right shapes, kernels, forma
     assert.equal(model.provenance.format, c.format);
     assert.equal(model.provenance.sha256, createHash('sha256').update(bytes).digest('hex'));
     assert.deepEqual(model.provenance.keys, [...c.keys]);
+    // FocusPath's 40x, 0.25 µm/px; the -mse checkpoints score in FocusPath z-level steps.
+    assert.equal(model.mpp, 0.25);
+    assert.equal(model.unit, c.scale === 'z-level' ? 'focuspath-step' : null);
+    assert.match(String(model.provenance.mppSource), /FocusPath .* 40x, 0\.25 µm\/px/);
   }
   assert.equal(parameterCount(importFocusLiteCheckpoint(readCkpt('focuslitenn-1kernel.pt'), 'x.pt')), 148);
 });
@@ -90,6 +94,12 @@ test('scale override and file-name rule', sharedOnly(), () => {
   assert.equal(importFocusLiteCheckpoint(bytes, 'focuslitenn-1kernel-mse.pt', { scale: 'relative' }).scale, 'relative');
   assert.equal(importFocusLiteCheckpoint(readCkpt('focuslitenn-1kernel.pt'), 'a.pt', { scale: 'z-level' }).scale, 'z-level');
   assert.throws(() => importFocusLiteCheckpoint(bytes, 'a.pt', { scale: 'zlevel' as never }), /Expected scale "relative" or "z-level" but received zlevel/);
+  // The training resolution can be overridden (or set unknown) at import.
+  const m = importFocusLiteCheckpoint(bytes, 'focuslitenn-1kernel-mse.pt', { mpp: 0.5 });
+  assert.deepEqual([m.mpp, m.unit, m.provenance.mppSource], [0.5, 'focuspath-step', 'given at import']);
+  assert.equal(importFocusLiteCheckpoint(bytes, 'focuslitenn-1kernel-mse.pt', { mpp: null }).mpp, null);
+  // A relative-scale override drops the unit (a unit belongs to z-level scores only).
+  assert.equal(importFocusLiteCheckpoint(bytes, 'focuslitenn-1kernel-mse.pt', { scale: 'relative' }).unit, null);
 });
 
 test('densenet13 and eonss are refused as not FocusLiteNN, naming keys found', sharedOnly(), () => {

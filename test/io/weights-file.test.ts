@@ -64,3 +64,32 @@ test('loadModel imports checkpoints by extension or by content, with the scale o
   writeFileSync(broken, bytes.subarray(0, 100));
   await assert.rejects(loadModel(broken), (err: Error) => err.message.startsWith(`${broken}: `) && !err.message.includes('\n'));
 });
+
+test('mpp, unit and threshold round-trip; files without them read as unknown; bad values name the field', async () => {
+  const withRes = createModel({
+    kernels: 1, convWeight: new Array(147).fill(0.01), convBias: [0.2], scale: 'z-level',
+    mpp: 0.5, unit: 'um', threshold: { value: 1.25, method: 'held-out tiles', falsePositiveRate: 0.01 }, provenance: { source: 'unit test' },
+  });
+  const path = join(dir, 'with-res.json');
+  await saveModel(path, withRes);
+  const text = readFileSync(path, 'utf8');
+  const doc = JSON.parse(text) as Record<string, unknown>;
+  assert.deepEqual([doc.mpp, doc.unit, doc.threshold], [0.5, 'um', { value: 1.25, method: 'held-out tiles', falsePositiveRate: 0.01 }]);
+  assert.deepEqual(await loadModel(path), withRes);
+  // A file written before focuslite recorded resolution: no mpp, no unit -> unknown.
+  const old = { ...doc };
+  delete old.mpp; delete old.unit; delete old.threshold;
+  const m = parseWeights(JSON.stringify(old), 'old.json');
+  assert.deepEqual([m.mpp, m.unit, m.threshold], [null, null, null]);
+  // Relative models are written without a unit; unknown resolution as null.
+  const rel = JSON.parse(readFileSync((await saveModel(join(dir, 'rel.json'), model), join(dir, 'rel.json')), 'utf8')) as Record<string, unknown>;
+  assert.equal(rel.mpp, null);
+  assert.equal('unit' in rel, true, 'the z-level test model carries a unit field (null)');
+  const bad = (patch: Record<string, unknown>) => () => parseWeights(JSON.stringify({ ...doc, ...patch }), 'm.json');
+  assert.throws(bad({ mpp: 0 }), { message: 'm.json: not a valid focuslite weights file: "mpp" must be null or a number between 0.01 and 100 (µm per pixel)' });
+  assert.throws(bad({ mpp: '0.5' }), /"mpp" must be null or a number/);
+  assert.throws(bad({ unit: 'microns' }), { message: 'm.json: not a valid focuslite weights file: "unit" must be null or one of "um", "focuspath-step"' });
+  assert.throws(bad({ scale: 'relative' }), { message: 'm.json: not a valid focuslite weights file: "unit" is for z-level models only' });
+  assert.throws(bad({ threshold: { value: 'x', method: 'm' } }), /"threshold" must be an object with a finite "value" and a "method" string/);
+  assert.throws(() => createModel({ kernels: 1, convWeight: new Array(147).fill(0), convBias: [0], mpp: -1 }), /Expected number between 0.01 and 100 \(µm per pixel\) for mpp but received -1/);
+});

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { createModel } from '../../src/core/model.js';
+import { cropGrid } from '../../src/core/grid.js';
 import { serializeModel } from '../../src/core/weights.js';
 import { decodeImage, decodeImageRows } from '../../src/io/decode.js';
 import { scoreFiles, type FileResult, type ScoreFilesOptions } from '../../src/pipeline/score-files.js';
@@ -95,6 +96,27 @@ test('banded scoring equals whole-image scoring crop for crop, on one thread and
   // The z-level rule is exercised: some crops are clamped at 0, so the image score needs the raw outputs.
   const all = whole.flatMap((x) => (x.ok ? Array.from(x.crops) : []));
   assert.ok(all.some((v) => v === 0) && all.some((v) => v > 0), `crop scores ${all.slice(0, 8).join(', ')}...`);
+});
+
+test('resampled to the model\'s resolution, banded scoring equals whole-image scoring crop for crop', async () => {
+  await made;
+  const list = [files.rgb, files.grey];
+  // A 0.5 µm/px model on images given as 0.25 (shrink 2x: 1250x400) and as 0.8 (enlarge 1.6x: 4000x1280).
+  for (const [mpp, modelMpp, w, h] of [[0.25, 0.5, 1250, 400], [0.8, 0.5, 4000, 1280]] as const) {
+    const whole = await scoreAll(list, { threads: 1, mpp, modelMpp });
+    const banded = await scoreAll(list, { threads: 2, mpp, modelMpp, wholeImagePixels: 1000, bandPixels: 4000 * 300 });
+    for (let i = 0; i < list.length; i++) {
+      const a = whole[i]!, b = banded[i]!;
+      assert.ok(a.ok && b.ok, `${list[i]}: ${JSON.stringify(b)}`);
+      const grid = cropGrid(w, h, 235, 128);
+      assert.deepEqual([a.rows, a.cols, a.width, a.height, a.factor, a.mpp, a.scoredMpp], [grid.rows, grid.cols, W, H, modelMpp / mpp, mpp, modelMpp]);
+      // Origins in the image's pixels.
+      assert.deepEqual(a.xs, grid.xs.map((x) => Math.round((x * modelMpp) / mpp)));
+      assert.deepEqual([b.xs, b.ys, b.cropPx], [a.xs, a.ys, a.cropPx]);
+      assert.deepEqual(Array.from(b.crops), Array.from(a.crops), `${list[i]} at ${mpp} µm/px`);
+      assert.equal(b.score, a.score);
+    }
+  }
 });
 
 test('--max-pixels refuses from the header; images smaller than a crop still say so', async () => {

@@ -18,7 +18,7 @@ import { createComputeEngine } from '../../src/runtime/compute-engine.js';
 import {
   defaultThreshold, outputPaths, runSlideBatch, slideNames, summaryCsv, type SlideQcOptions, type SlideSummaryRow,
 } from '../../src/pipeline/slide-batch.js';
-import { resolutionFactor, scoreSlide } from '../../src/pipeline/slide-score.js';
+import { scoreSlide } from '../../src/pipeline/slide-score.js';
 import { MASK_LEVELS, TILES_CSV_HEADER } from '../../src/pipeline/slide-outputs.js';
 import { sharedOnly, sharedPath } from '../helpers.js';
 
@@ -50,9 +50,10 @@ function fixtures(): Promise<{ model: FocusLiteModel }> {
     const tissue = await sharp(patch).removeAlpha().png().toBuffer();
     const blurred = await sharp(patch).removeAlpha().extract({ left: 512, top: 0, width: 513, height: 1025 }).blur(6).png().toBuffer();
     const glass = { width: SLIDE_W, height: SLIDE_H, channels: 3, background: { r: 243, g: 242, b: 245 } } as const;
-    // 2000 px/mm = 0.5 µm/px, stored per centimetre: the generic TIFF's MPP.
+    // The patch's own 0.25 µm/px (TCGA@Focus comes from 40x scans; the model's resolution too, so
+    // the slide is scored as stored): 4000 px/mm, stored per centimetre as the generic TIFF's MPP.
     await sharp({ create: glass }).composite([{ input: tissue, left: TISSUE.x, top: TISSUE.y }])
-      .tiff({ ...TIFF, xres: 2000, yres: 2000, resolutionUnit: 'cm' }).toFile(slides.sharp);
+      .tiff({ ...TIFF, xres: 4000, yres: 4000, resolutionUnit: 'cm' }).toFile(slides.sharp);
     await sharp({ create: glass }).composite([{ input: tissue, left: TISSUE.x, top: TISSUE.y }, { input: blurred, left: BLUR_FROM_X, top: TISSUE.y }])
       .tiff(TIFF).toFile(slides.half);
     await sharp({ create: { ...glass, background: { r: 255, g: 255, b: 255 } } }).tiff(TIFF).toFile(slides.blank);
@@ -79,13 +80,31 @@ async function batch(model: FocusLiteModel, files: string[], o: SlideQcOptions, 
 }
 
 function parseCsv(text: string): Array<Record<string, string>> {
+  // RFC 4180 fields: quoted when they hold a comma or a quote ("" inside); no field holds a newline.
+  const fields = (line: string): string[] => {
+    const out: string[] = [];
+    for (let i = 0; i <= line.length; i++) {
+      if (line[i] === '"') {
+        let v = '';
+        for (i++; i < line.length; i++) {
+          if (line[i] === '"' && line[i + 1] === '"') { v += '"'; i++; } else if (line[i] === '"') break; else v += line[i];
+        }
+        out.push(v);
+        i++; // the comma after the closing quote
+      } else {
+        const end = line.indexOf(',', i);
+        out.push(line.slice(i, end < 0 ? line.length : end));
+        i = end < 0 ? line.length : end;
+      }
+    }
+    return out;
+  };
   const [head, ...lines] = text.trimEnd().split('\n');
-  const keys = head!.split(',');
-  // No field of these files holds a comma except the error message, which is last.
+  const keys = fields(head!);
   return lines.map((l) => {
-    const parts = l.split(',');
+    const parts = fields(l);
     const rec: Record<string, string> = {};
-    keys.forEach((k, i) => (rec[k] = i === keys.length - 1 ? parts.slice(i).join(',') : parts[i]!));
+    keys.forEach((k, i) => (rec[k] = parts[i] ?? ''));
     return rec;
   });
 }
@@ -127,7 +146,7 @@ test('first run: every good slide gets its 5 outputs; the corrupt one is reporte
   assert.equal(errors[0]!.split('\t')[1], bad.error);
 
   const summary = parseCsv(readFileSync(join(OUT, 'summary.csv'), 'utf8'));
-  assert.equal(readFileSync(join(OUT, 'summary.csv'), 'utf8').split('\n')[0], 'slide,name,status,crops,tissue_mm2,mean,median,p90,blur_share,qc,seconds,error');
+  assert.equal(readFileSync(join(OUT, 'summary.csv'), 'utf8').split('\n')[0], 'slide,name,status,crops,tissue_mm2,mean,median,p90,blur_share,qc,seconds,error,warning');
   assert.deepEqual(summary.map((r) => [r.slide, r.status, r.qc]), [
     [slides.sharp, 'ok', 'pass'], [slides.bad, 'error', ''], [slides.half, 'ok', 'fail'], [slides.blank, 'ok', ''],
   ]);
@@ -189,17 +208,27 @@ test('focus.json fields are present and consistent with tiles.csv and the GeoJSO
     assert.equal(heat.format, 'png');
     assert.ok(heat.width! >= thumb.width && heat.height! > thumb.height);
   }
-  // MPP: read from the TIFF resolution tags; tissue area = the 1025 x 1025 patch at 0.5 µm/px.
+  // MPP: read from the TIFF resolution tags; tissue area = the 1025 x 1025 patch at 0.25 µm/px.
   const withMpp = readFocus('sharp-with-mpp');
-  assert.ok(Math.abs(withMpp.mpp.x - 0.5) < 1e-9 && Math.abs(withMpp.mpp.y - 0.5) < 1e-9);
-  assert.equal(withMpp.scoring.mpp, 0.5);
-  const patchMm2 = (1025 * 0.5e-3) ** 2;
+  assert.ok(Math.abs(withMpp.mpp.x - 0.25) < 1e-9 && Math.abs(withMpp.mpp.y - 0.25) < 1e-9);
+  // Scored at the model's own resolution (the imported checkpoint's 0.25 µm/px): as stored.
+  assert.deepEqual([withMpp.scoring.mpp, withMpp.scoring.targetMpp, withMpp.scoring.mppSource, withMpp.scoring.modelMpp, withMpp.scoring.resampling, withMpp.scoring.warning],
+    [0.25, 0.25, 'model', 0.25, 'none', null]);
+  const patchMm2 = (1025 * 0.25e-3) ** 2;
   assert.ok(Math.abs(withMpp.tissue.areaMm2 - patchMm2) / patchMm2 < 0.05, `tissue ${withMpp.tissue.areaMm2} mm² vs ${patchMm2}`);
   assert.ok(withMpp.blur.denominator_mm2 > 0);
   const noMpp = readFocus('half-blurred');
   assert.equal(noMpp.mpp, null);
   assert.equal(noMpp.tissue.areaMm2, null);
   assert.match(noMpp.tissue.note, /no MPP/);
+  // Without MPP the slide cannot be brought to the model's resolution: level 0 as stored, and
+  // focus.json and the summary say so.
+  assert.deepEqual([noMpp.scoring.level, noMpp.scoring.resolutionFactor, noMpp.scoring.mpp, noMpp.scoring.targetMpp, noMpp.scoring.resampling], [0, 1, null, 0.25, 'none']);
+  assert.match(noMpp.scoring.warning, /^the slide records no MPP: scored at level 0 as stored, not resampled to the model's 0\.25 µm\/px/);
+  assert.ok(noMpp.warnings.includes(noMpp.scoring.warning));
+  const summary = parseCsv(readFileSync(join(OUT, 'summary.csv'), 'utf8'));
+  assert.equal(summary.find((r) => r.name === 'half-blurred')!.warning, noMpp.scoring.warning);
+  assert.equal(summary.find((r) => r.name === 'sharp-with-mpp')!.warning, '');
 });
 
 test('tiles lie inside the slide, on the stride-128 grid, and on tissue (tissue >= minTissue)', sharedOnly(), async () => {
@@ -309,13 +338,14 @@ test('second run skips slides whose focus.json exists (outputs untouched) and re
   assert.equal(parseCsv(readFileSync(join(OUT, 'summary.csv'), 'utf8')).length, 1);
 });
 
-test('scoreSlide at --mpp 1 on a 0.5 µm/px slide: factor 2, read from level 1, level-0 tiles twice the crop', sharedOnly(), async () => {
+test('scoreSlide at --mpp 0.5 on a 0.25 µm/px slide: factor 2, read from level 1, level-0 tiles twice the crop', sharedOnly(), async () => {
   const { model } = await fixtures();
   const engine = createComputeEngine(model, 1);
   const reader = await openSlide(slides.sharp);
   try {
-    const r = await scoreSlide(reader, engine, { mpp: 1, thumbnailSize: THUMB });
+    const r = await scoreSlide(reader, engine, { mpp: 0.5, modelMpp: model.mpp, thumbnailSize: THUMB });
     assert.equal(r.grid.factor, 2);
+    assert.deepEqual([r.resolution.source, r.resolution.targetMpp, r.resolution.mpp], ['option', 0.5, 0.5]);
     assert.deepEqual([r.grid.width, r.grid.height], [750, 600]);
     assert.equal(r.level, 1);
     assert.ok(r.tiles.length > 0 && r.tiles.length <= 15);
@@ -328,53 +358,47 @@ test('scoreSlide at --mpp 1 on a 0.5 µm/px slide: factor 2, read from level 1, 
     const region = await reader.readRegion(1, t.x / 2, t.y / 2, 235, 235);
     const direct = applyScaleRule(model.scale, scoreCrops(model, resolveKernel(), region, [0], [0], 235)[0]!);
     assert.ok(Math.abs(direct - t.score) < 1e-6, `${direct} vs ${t.score}`);
-    // A non-integer factor resamples level 0.
-    const r15 = await scoreSlide(reader, engine, { mpp: 0.75, thumbnailSize: THUMB });
+    // A non-integer factor resamples level 0 (area average).
+    const r15 = await scoreSlide(reader, engine, { mpp: 0.375, thumbnailSize: THUMB });
     assert.equal(r15.grid.factor, 1.5);
     assert.equal(r15.level, 0);
     assert.ok(r15.tiles.length > 0 && r15.tiles.every((x) => x.w === 353 && x.x + x.w <= SLIDE_W));
-    await assert.rejects(scoreSlide(reader, engine, { mpp: 0.25 }), { message: `${slides.sharp}: --mpp 0.25 is finer than the slide's own 0.5000 µm/px` });
+    // Finer than the slide: level 0 enlarged (Lanczos-3); a level-0 tile is half a crop.
+    const r05 = await scoreSlide(reader, engine, { mpp: 0.125, thumbnailSize: THUMB });
+    assert.deepEqual([r05.grid.factor, r05.level, r05.grid.width, r05.grid.height], [0.5, 0, 3000, 2400]);
+    assert.ok(r05.tiles.length > 4 * r.tiles.length);
+    for (const x of r05.tiles) assert.deepEqual([x.w, x.h, x.x % 64, x.y % 64], [118, 118, 0, 0]);
+    // More than 4x enlarging is refused.
+    await assert.rejects(scoreSlide(reader, engine, { mpp: 0.05 }), { message: `${slides.sharp}: the slide's 0.2500 µm/px is more than 4x coarser than --mpp 0.05 µm/px; it cannot be scored at that resolution` });
   } finally {
     await reader.close();
     await engine.close();
   }
-  // A slide without MPP: --mpp is an error naming the slide (in a batch: an error row).
-  const noMpp = await openSlide(slides.half);
-  const eng = createComputeEngine(model, 1);
-  try {
-    await assert.rejects(scoreSlide(noMpp, eng, { mpp: 1 }), { message: `${slides.half}: --mpp needs the slide's resolution, but the file records no MPP` });
-  } finally {
-    await noMpp.close();
-    await eng.close();
-  }
+  // A slide without MPP and --mpp: scored at level 0 with the warning (not an error).
   const rows = await batch(model, [slides.half], opts({ outDir: join(dir, 'qc-mpp'), mpp: 1 }), 1);
-  assert.equal(rows[0]!.status, 'error');
-  assert.match(rows[0]!.error, /records no MPP/);
+  assert.equal(rows[0]!.status, 'ok');
+  assert.match(rows[0]!.warning, /^the slide records no MPP: scored at level 0 as stored, not resampled to --mpp 1;/);
 });
 
-test('resolutionFactor, defaultThreshold, slideNames and summaryCsv', () => {
-  assert.equal(resolutionFactor(0.5, undefined, 's'), 1);
-  assert.equal(resolutionFactor(null, undefined, 's'), 1);
-  assert.equal(resolutionFactor(0.25, 1, 's'), 4);
-  assert.equal(resolutionFactor(0.5, 0.4995, 's'), 0.999);
-  assert.throws(() => resolutionFactor(0.5, 0, 's'), { message: 'Expected positive number for mpp but received 0' });
-  assert.throws(() => resolutionFactor(null, 1, 'a.svs'), { message: "a.svs: --mpp needs the slide's resolution, but the file records no MPP" });
-  assert.throws(() => resolutionFactor(0.5, 0.3, 'a.svs'), /finer than the slide's own 0\.5000/);
-
+test('defaultThreshold, slideNames and summaryCsv', () => {
   const weights = { convWeight: new Array(147).fill(0), convBias: [0] };
   assert.equal(defaultThreshold(createModel({ kernels: 1, scale: 'z-level', ...weights })), 3);
   assert.equal(defaultThreshold(createModel({ kernels: 1, scale: 'relative', ...weights })), null);
+  // A threshold the model carries (derived from data) wins, for either scale.
+  const carried = { value: 1.7, method: 'held-out tiles' };
+  assert.equal(defaultThreshold(createModel({ kernels: 1, scale: 'z-level', threshold: carried, ...weights })), 1.7);
+  assert.equal(defaultThreshold(createModel({ kernels: 1, scale: 'relative', threshold: carried, ...weights })), 1.7);
 
   assert.deepEqual(slideNames(['/a/s1.svs', '/b/s1.tif', '/c/s2.ndpi', '/d/s1.svs']), ['s1', 's1-2', 's2', 's1-3']);
 
   const row = (o: Partial<SlideSummaryRow>): SlideSummaryRow => ({
-    slide: 's.svs', name: 's', status: 'ok', crops: 3, tissueMm2: null, mean: 1.23456789, median: 1, p90: 2, blurShare: 0.5, pass: false, seconds: 1.5, error: '', ...o,
+    slide: 's.svs', name: 's', status: 'ok', crops: 3, tissueMm2: null, mean: 1.23456789, median: 1, p90: 2, blurShare: 0.5, pass: false, seconds: 1.5, error: '', warning: '', ...o,
   });
-  const csv = summaryCsv([row({}), row({ pass: true }), row({ status: 'error', pass: null, mean: null, error: 'x.svs: bad, "really"' })]);
+  const csv = summaryCsv([row({}), row({ pass: true, warning: 'no MPP, level 0' }), row({ status: 'error', pass: null, mean: null, error: 'x.svs: bad, "really"' })]);
   assert.deepEqual(csv.trimEnd().split('\n'), [
-    'slide,name,status,crops,tissue_mm2,mean,median,p90,blur_share,qc,seconds,error',
-    's.svs,s,ok,3,,1.234568,1,2,0.5,fail,1.5,',
-    's.svs,s,ok,3,,1.234568,1,2,0.5,pass,1.5,',
-    's.svs,s,error,3,,,1,2,0.5,,1.5,"x.svs: bad, ""really"""',
+    'slide,name,status,crops,tissue_mm2,mean,median,p90,blur_share,qc,seconds,error,warning',
+    's.svs,s,ok,3,,1.234568,1,2,0.5,fail,1.5,,',
+    's.svs,s,ok,3,,1.234568,1,2,0.5,pass,1.5,,"no MPP, level 0"',
+    's.svs,s,error,3,,,1,2,0.5,,1.5,"x.svs: bad, ""really""",',
   ]);
 });

@@ -2,7 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cropOrigins } from '../../src/core/grid.js';
-import { cellBounds, gridChunks, pickLevel, slideCellBounds, slideGrid, toLevel0 } from '../../src/pipeline/slide-grid.js';
+import { cellBounds, gridChunks, pickLevel, scoringResolution, slideCellBounds, slideGrid, sourceWindow, toLevel0 } from '../../src/pipeline/slide-grid.js';
+import { chunkCropsFor, MAX_WINDOW } from '../../src/pipeline/slide-score.js';
 
 test('slideGrid at level 0: the dense crop grid of the original', () => {
   const g = slideGrid(1500, 1200, 235, 128, 1);
@@ -120,4 +121,67 @@ test('slideCellBounds: level-0 cells of a scoring grid at factor != 1', () => {
   assert.equal(xs[2]! - xs[1]!, 256, 'one stride of level-0 pixels');
   const crop1 = toLevel0(g, g.xs[1]!, 0, 235, 235);
   assert.ok(xs[1]! >= crop1.x && xs[2]! <= crop1.x + crop1.w, 'an inner cell lies inside its crop');
+});
+
+test('scoringResolution: --mpp, else the model, reached from the slide MPP; level 0 with a warning without slide MPP', () => {
+  // The model's 0.5 µm/px on a 40x (0.25) slide: shrink 2x; on a 20x (0.5) slide: as stored.
+  assert.deepEqual(scoringResolution(0.25, undefined, 0.5, 's'), { factor: 2, targetMpp: 0.5, source: 'model', mpp: 0.5, warning: null });
+  assert.deepEqual(scoringResolution(0.5, undefined, 0.5, 's'), { factor: 1, targetMpp: 0.5, source: 'model', mpp: 0.5, warning: null });
+  // A 0.25 model (FocusPath) on a 20x slide: enlarge 2x.
+  assert.deepEqual(scoringResolution(0.5, undefined, 0.25, 's'), { factor: 0.5, targetMpp: 0.25, source: 'model', mpp: 0.25, warning: null });
+  // --mpp overrides the model; within 5% of the slide's own resolution is scored as stored.
+  assert.deepEqual(scoringResolution(0.25, 1, 0.5, 's'), { factor: 4, targetMpp: 1, source: 'option', mpp: 1, warning: null });
+  assert.deepEqual(scoringResolution(0.499, undefined, 0.5, 's'), { factor: 1, targetMpp: 0.5, source: 'model', mpp: 0.499, warning: null });
+  assert.deepEqual(scoringResolution(0.252, undefined, 0.25, 's'), { factor: 1, targetMpp: 0.25, source: 'model', mpp: 0.252, warning: null });
+  assert.equal(scoringResolution(0.2265, undefined, 0.25, 's').factor, 0.25 / 0.2265, 'a Hamamatsu 40x (0.2265) is 10% off: resampled');
+  // A model of unknown resolution and no --mpp: level 0, no warning (nothing was asked for).
+  assert.deepEqual(scoringResolution(0.25, undefined, null, 's'), { factor: 1, targetMpp: null, source: 'none', mpp: 0.25, warning: null });
+  assert.deepEqual(scoringResolution(null, undefined, null, 's'), { factor: 1, targetMpp: null, source: 'none', mpp: null, warning: null });
+  // No slide MPP: level 0 and a warning that says what was not done.
+  const w = scoringResolution(null, undefined, 0.5, 's');
+  assert.deepEqual([w.factor, w.targetMpp, w.source, w.mpp], [1, 0.5, 'model', null]);
+  assert.match(w.warning!, /^the slide records no MPP: scored at level 0 as stored, not resampled to the model's 0\.5 µm\/px/);
+  assert.match(scoringResolution(undefined, 2, 0.5, 's').warning!, /not resampled to --mpp 2;/);
+  assert.throws(() => scoringResolution(0.5, 0, 0.5, 's'), { message: 'Expected positive number for mpp but received 0' });
+  assert.throws(() => scoringResolution(2, undefined, 0.25, 'a.svs'), { message: "a.svs: the slide's 2.0000 µm/px is more than 4x coarser than the model's 0.25 µm/px; it cannot be scored at that resolution" });
+});
+
+test('crops at an enlarged resolution: level-0 rectangles of half a crop on a half-stride grid', () => {
+  // A 20x slide (0.5 µm/px) scored by a 0.25 µm/px model: factor 0.5, scoring space twice the size.
+  const g = slideGrid(1000, 800, 235, 128, 0.5);
+  assert.deepEqual([g.width, g.height], [2000, 1600]);
+  assert.deepEqual(g.xs, cropOrigins(2000, 235, 128));
+  assert.deepEqual(toLevel0(g, 128, 256, 235, 235), { x: 64, y: 128, w: 118, h: 118 });
+  assert.deepEqual(toLevel0(g, g.xs[g.xs.length - 1]!, 0, 235, 235), { x: 832, y: 0, w: 118, h: 118 });
+  const { xs } = slideCellBounds(g, 1000, 800);
+  assert.equal(xs[2]! - xs[1]!, 64, 'inner cells are one stride of level-0 pixels');
+  assert.equal(xs[xs.length - 1], 1000);
+  // A 40x slide (0.25) for a 0.5 model: factor 2 (tested above) — the crop covers 470 level-0 px.
+  assert.deepEqual(toLevel0(slideGrid(4000, 4000, 235, 128, 2), 128, 0, 235, 235), { x: 256, y: 0, w: 470, h: 470 });
+});
+
+test('sourceWindow: the level window with its filter margin and the exact phase of the rectangle', () => {
+  // Level 0, factor 2 (shrink): scoring rect x 100..150 covers level-0 200..300; area margin 1.
+  const a = sourceWindow(2, 1, 1, 5000, 4000, 100, 50, 50, 40);
+  assert.deepEqual(a, { x: 199, y: 99, w: 102, h: 82, scaleX: 2, scaleY: 2, x0: 1, y0: 1, filter: 'area' });
+  // factor 3 read from a 2x level (level scale 0.5): 1.5 level px per scoring px.
+  const b = sourceWindow(3, 0.5, 0.5, 2500, 2000, 101, 0, 10, 10);
+  assert.deepEqual([b.x, b.w, b.scaleX, b.x0, b.filter], [150, 18, 1.5, 1.5, 'area']);
+  // factor 0.5 (enlarge): Lanczos margin 3, clipped at the level's edges.
+  const c = sourceWindow(0.5, 1, 1, 1000, 800, 0, 1590, 100, 10);
+  assert.deepEqual(c, { x: 0, y: 792, w: 53, h: 8, scaleX: 0.5, scaleY: 0.5, x0: 0, y0: 3, filter: 'lanczos3' });
+  // As stored: the rectangle itself.
+  assert.deepEqual(sourceWindow(1, 1, 1, 1000, 800, 5, 6, 7, 8), { x: 5, y: 6, w: 7, h: 8, scaleX: 1, scaleY: 1, x0: 0, y0: 0, filter: 'none' });
+});
+
+test('chunkCropsFor: fewer crops per chunk when a window is shrunk, so windows stay within MAX_WINDOW', () => {
+  assert.equal(chunkCropsFor(16, 235, 128, 1), 16);
+  assert.equal(chunkCropsFor(16, 235, 128, 0.5), 16, 'enlarging reads a smaller window');
+  assert.equal(chunkCropsFor(16, 235, 128, 2), 15);
+  assert.equal(chunkCropsFor(16, 235, 128, 4), 7);
+  assert.equal(chunkCropsFor(16, 235, 128, 40), 1, 'at least one crop');
+  for (const rel of [1.5, 2, 3, 4, 6]) {
+    const k = chunkCropsFor(16, 235, 128, rel);
+    assert.ok(((k - 1) * 128 + 235) * rel <= MAX_WINDOW, `rel ${rel}: ${k} crops`);
+  }
 });

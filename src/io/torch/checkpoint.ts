@@ -418,7 +418,15 @@ export function readTorchStateDict(bytes: Uint8Array, label: string): Map<string
 export interface ImportOptions {
   /** Override the score scale; default: `z-level` when the file name contains "mse", else `relative`. */
   readonly scale?: ScoreScale;
+  /** Override the training resolution (µm/px); default FOCUSPATH_MPP; null = unknown. */
+  readonly mpp?: number | null;
 }
+
+/**
+ * Resolution of FocusPath, on which every published FocusLiteNN checkpoint was trained: scanned
+ * at 40x, 0.25 µm per pixel (Huron TissueScope; as stated for FocusPath by its authors).
+ */
+export const FOCUSPATH_MPP = 0.25;
 
 /** Last path component of a label (works for / and \ separators, no platform import). */
 export function baseName(label: string): string {
@@ -482,16 +490,24 @@ export function importFocusLiteCheckpoint(bytes: Uint8Array, label: string, opti
     fcBias = floatTensor(label, ckpt, 'fc.bias', [[1]], '[1]')[0]!;
   }
   const source = baseName(label);
+  const scale = options.scale ?? scaleFromFileName(label);
+  const mpp = options.mpp === undefined ? FOCUSPATH_MPP : options.mpp;
   try {
     return createModel({
       kernels: k,
       pooling: 'min',
-      scale: options.scale ?? scaleFromFileName(label),
+      scale,
       convWeight,
       convBias,
       fcWeight,
       fcBias,
-      provenance: { source: `imported from ${source}`, sha256: sha256Hex(bytes), format: ckpt.format, keys: ckpt.keys },
+      mpp,
+      // The -mse checkpoints were trained on FocusPath's |z-level| (z-level steps, not µm).
+      unit: scale === 'z-level' ? 'focuspath-step' : null,
+      provenance: {
+        source: `imported from ${source}`, sha256: sha256Hex(bytes), format: ckpt.format, keys: ckpt.keys,
+        mppSource: options.mpp === undefined ? `FocusPath (the published checkpoints' training data) was scanned at 40x, ${FOCUSPATH_MPP} µm/px` : 'given at import',
+      },
     });
   } catch (err) {
     throw new CheckpointError(label, err instanceof Error ? err.message : String(err));
