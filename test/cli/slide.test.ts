@@ -54,7 +54,7 @@ test('slide on a folder with a good and a corrupt slide: exit 1, outputs for the
   for (const f of outputs(out, 'tissue')) assert.ok(existsSync(f), `missing ${f}`);
   for (const f of outputs(out, 'broken')) assert.ok(!existsSync(f), `unexpected ${f}`);
   const summary = readFileSync(join(out, 'summary.csv'), 'utf8').trimEnd().split('\n');
-  assert.equal(summary[0], 'slide,name,status,crops,tissue_mm2,mean,median,p90,blur_share,qc,seconds,error');
+  assert.equal(summary[0], 'slide,name,status,crops,tissue_mm2,mean,median,p90,blur_share,qc,seconds,error,warning');
   assert.equal(summary.length, 3);
   // Folder contents are sorted: broken.svs first.
   assert.ok(summary[1]!.startsWith(`${bad},broken,error,0,`));
