@@ -37,3 +37,29 @@ export async function jpegRoundTrip(img: RgbImage, quality: number): Promise<Rgb
 export async function svgToPng(svg: string): Promise<Buffer> {
   return sharp(Buffer.from(svg, 'utf8'), { limitInputPixels: 64 * 1024 * 1024 }).png({ compressionLevel: 9, adaptiveFiltering: true }).toBuffer();
 }
+
+/** Raw pixels of a map: RGB (3 channels) or grey (1 channel), row-major. */
+export interface RawPixels {
+  readonly width: number;
+  readonly height: number;
+  readonly channels: 1 | 3;
+  readonly data: Uint8Array;
+}
+
+/**
+ * A map PNG: `pixels` with an SVG panel (legend, colour bar) drawn over it from row `top` down.
+ * Grey maps stay single-channel PNGs: the composite yields grey + alpha, so its grey channel is
+ * taken alone before encoding.
+ */
+export async function pngWithPanel(pixels: RawPixels, svg: string, top: number): Promise<Buffer> {
+  const { width, height, channels } = pixels;
+  if (pixels.data.length !== width * height * channels) {
+    throw new Error(`Expected ${width * height * channels} bytes for a ${width}x${height}x${channels} image but received ${pixels.data.length}`);
+  }
+  const raw = { width, height, channels };
+  const panel = [{ input: Buffer.from(svg, 'utf8'), left: 0, top }];
+  const bytes = Buffer.from(pixels.data.buffer, pixels.data.byteOffset, pixels.data.byteLength);
+  if (channels === 3) return sharp(bytes, { raw }).composite(panel).png().toBuffer();
+  const drawn = await sharp(bytes, { raw }).composite(panel).toColourspace('b-w').extractChannel(0).raw().toBuffer();
+  return sharp(drawn, { raw }).toColourspace('b-w').png().toBuffer();
+}

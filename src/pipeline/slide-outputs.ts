@@ -10,7 +10,7 @@
  * shows its own crop's score, unmixed, so a single blurred crop is one solid square, never a
  * "+" of thin strips where averages of overlapping crops cross the threshold.
  */
-import sharp from 'sharp';
+import { pngWithPanel } from '../io/encode.js';
 import type { RgbImage } from '../core/image.js';
 import { GLYPH_ADVANCE, GLYPH_HEIGHT, LINE_HEIGHT, textPath, textWidth } from './pixel-font.js';
 
@@ -489,10 +489,7 @@ export async function renderHeatmap(
     }
   }
   const svg = legendSvg(layout, lines, range, opts.threshold, map);
-  return sharp(out, { raw: { width: W, height: layout.height, channels: 3 } })
-    .composite([{ input: Buffer.from(svg), left: 0, top: layout.panelTop }])
-    .png()
-    .toBuffer();
+  return pngWithPanel({ width: W, height: layout.height, channels: 3, data: out }, svg, layout.panelTop);
 }
 
 function checkMask(mask: Uint8Array | undefined, w: number, h: number): void {
@@ -632,14 +629,7 @@ export async function renderMask(
     text += textPath(l, mg + sw + GLYPH_ADVANCE * s, y, s);
   });
   svg += `<path d="${text}" fill="black"/></svg>`;
-  // Composite yields grey + alpha; take the grey channel alone so the PNG stays single-channel.
-  const drawn = await sharp(px, { raw: { width: L.width, height: L.height, channels: 1 } })
-    .composite([{ input: Buffer.from(svg), left: 0, top: L.panelTop }])
-    .toColourspace('b-w')
-    .extractChannel(0)
-    .raw()
-    .toBuffer();
-  return sharp(drawn, { raw: { width: L.width, height: L.height, channels: 1 } }).toColourspace('b-w').png().toBuffer();
+  return pngWithPanel({ width: L.width, height: L.height, channels: 1, data: px }, svg, L.panelTop);
 }
 
 // ---------------------------------------------------------------------------------------------
