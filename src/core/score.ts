@@ -6,6 +6,7 @@ import { cropGrid, type CropGrid } from './grid.js';
 import type { RgbImage } from './image.js';
 import { DEFAULT_CROP, DEFAULT_STRIDE, headScore, type FocusLiteModel, type ScoreScale } from './model.js';
 import type { ConvKernel } from './kernels/types.js';
+import { upperMedian } from './stats.js';
 
 export interface ScoreOptions {
   cropSize?: number;
@@ -86,4 +87,25 @@ export function scoreRgbImage(model: FocusLiteModel, kernel: ConvKernel, image: 
   const crops = scoreCrops(model, kernel, image, xs, ys, cropSize);
   const score = imageScoreOf(model.scale, crops);
   return { score, crops: applyScaleRuleAll(model.scale, crops), grid };
+}
+
+/** |z-level| at and above which a FocusPath patch counts as blurry (our binarisation: |z| >= 3). */
+export const Z_LEVEL_THRESHOLD = 3;
+
+/**
+ * The one rule for the blur threshold when the user gives none: the threshold the model carries
+ * (derived from data), else Z_LEVEL_THRESHOLD on the z-level scale, else none: a relative
+ * (PLCC-trained) scale or a classic measure has no absolute level.
+ */
+export function defaultThreshold(scale: ScoreScale, carried?: { readonly value: number } | null): number | null {
+  if (carried) return carried.value;
+  return scale === 'z-level' ? Z_LEVEL_THRESHOLD : null;
+}
+
+/**
+ * The threshold a heat map marks: the given or default one, else (relative scales) the median
+ * crop score, so the map still shows the image's better and worse halves.
+ */
+export function heatmapThreshold(scale: ScoreScale, crops: ArrayLike<number>, given?: number, carried?: { readonly value: number } | null): number {
+  return given ?? defaultThreshold(scale, carried) ?? upperMedian(crops);
 }

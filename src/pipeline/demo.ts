@@ -5,8 +5,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FocusLiteModel } from '../core/model.js';
-import type { ImageScore } from '../core/score.js';
-import { spearman, upperMedian } from '../core/stats.js';
+import { heatmapThreshold, type ImageScore } from '../core/score.js';
+import { spearman } from '../core/stats.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { applyFocusGradient, focusGradientLevel, makeTissueLikeImage } from '../synth/tissue-image.js';
 import { gridRows } from './score-output.js';
@@ -68,7 +68,7 @@ export async function runDemo(model: FocusLiteModel, modelLabel: string, opts: D
   });
   await writeFileAtomic(files.scoresCsv, csv.join('\n') + '\n');
   const tiles = cropTiles({ crops: score.crops, xs: grid.xs, ys: grid.ys, cols: grid.cols, width, height }, grid.cropSize);
-  const threshold = model.scale === 'z-level' ? 3 : upperMedian(score.crops);
+  const threshold = heatmapThreshold(model.scale, score.crops, undefined, model.threshold);
   await writeFileAtomic(files.heatmap, await renderHeatmap(image, 1, tiles, { scale: model.scale, threshold }));
   await writeFileAtomic(files.scoresJson, JSON.stringify({
     model: modelLabel,

@@ -1,7 +1,7 @@
 /** `score --heatmap`: the slide heat map renderer applied to one image's crop grid. */
 import { basename, extname, join } from 'node:path';
 import type { MeasureScale } from '../core/measures/types.js';
-import { upperMedian } from '../core/stats.js';
+import { heatmapThreshold } from '../core/score.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import type { FileScore } from './score-files.js';
 import { cellBounds } from './slide-grid.js';
@@ -29,7 +29,7 @@ export async function writeImageHeatmap(r: FileScore, scale: MeasureScale, cropS
   const factor = Math.max(1, Math.max(r.width, r.height) / MAX_SIDE);
   const w = Math.round(r.width / factor), h = Math.round(r.height / factor);
   const thumb = await readResizedRgb(r.file, w, h);
-  const marker = threshold ?? (scale === 'z-level' ? 3 : upperMedian(r.crops));
+  const marker = heatmapThreshold(scale, r.crops, threshold);
   // Crops cut at the model's resolution cover cropPx of the image's own pixels.
   const png = await renderHeatmap(thumb, factor, cropTiles(r, r.cropPx ?? cropSize), { scale, threshold: marker });
   const path = join(outDir, `${basename(r.file, extname(r.file))}.heatmap.png`);

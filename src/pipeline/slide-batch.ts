@@ -12,6 +12,7 @@ import type { SlideReader } from '../io/slide/types.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import type { ComputeEngine } from '../runtime/compute-engine.js';
 import { slideMetadataReport } from './slide-metadata.js';
+import { defaultThreshold as defaultThresholdOf } from '../core/score.js';
 import { scoreSlide, type SlideScore, type SlideScoreOptions } from './slide-score.js';
 import { blurShare, mapsInfo, renderHeatmap, renderMask, summaryStats, tilesCsv, tilesGeoJsonChunks } from './slide-outputs.js';
 
@@ -46,13 +47,9 @@ export interface SlideSummaryRow {
   warning: string;
 }
 
-/**
- * Default blur threshold for a model: the one derived from data that the model file carries, else
- * 3 for z-level models (|z| >= 3 is blurry, as in our FocusPath binarisation), else none.
- */
+/** Default blur threshold of a slide run: core/score's one rule (null: the user must give one). */
 export function defaultThreshold(model: FocusLiteModel): number | null {
-  if (model.threshold) return model.threshold.value;
-  return model.scale === 'z-level' ? 3 : null;
+  return defaultThresholdOf(model.scale, model.threshold);
 }
 
 export function outputPaths(outDir: string, name: string) {

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRgbImage } from '../../src/core/image.js';
 import { createModel, type ScoreScale } from '../../src/core/model.js';
-import { applyScaleRule, applyScaleRuleAll, gridOrigins, imageScoreOf, scoreCrops, scoreRgbImage } from '../../src/core/score.js';
+import { applyScaleRule, applyScaleRuleAll, defaultThreshold, gridOrigins, heatmapThreshold, Z_LEVEL_THRESHOLD, imageScoreOf, scoreCrops, scoreRgbImage } from '../../src/core/score.js';
 import { cropGrid } from '../../src/core/grid.js';
 import { referenceKernel } from '../../src/core/kernels/reference.js';
 
@@ -50,4 +50,18 @@ test('scoreRgbImage: z-level crop scores are clamped at 0, the image score is th
   const rel = scoreRgbImage(model('relative'), referenceKernel, image);
   assert.deepEqual(Array.from(rel.crops), Array.from(raw), 'relative scores are the raw outputs');
   assert.equal(rel.score, sum / raw.length);
+});
+
+test('one default-threshold rule: carried, else 3 on the z-level scale, else none; heat maps fall back to the median', () => {
+  assert.equal(defaultThreshold('z-level'), Z_LEVEL_THRESHOLD);
+  assert.equal(Z_LEVEL_THRESHOLD, 3);
+  assert.equal(defaultThreshold('relative'), null, 'a relative scale has no absolute level');
+  assert.equal(defaultThreshold('relative', { value: 0.7 }), 0.7, 'a threshold the model carries wins');
+  assert.equal(defaultThreshold('z-level', { value: 2.5 }), 2.5);
+  assert.equal(defaultThreshold('z-level', null), 3);
+  const crops = [5, 1, 4, 2, 3, 6];
+  assert.equal(heatmapThreshold('relative', crops), 4, 'upper median of the crop scores');
+  assert.equal(heatmapThreshold('relative', crops, -1), -1, 'given wins');
+  assert.equal(heatmapThreshold('relative', crops, undefined, { value: 2 }), 2);
+  assert.equal(heatmapThreshold('z-level', crops), 3);
 });
