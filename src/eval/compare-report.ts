@@ -1,6 +1,7 @@
 /**
  * The comparison as Table 1 of the paper: Markdown, JSON and a CSV of every score. Pure TS.
  */
+import { csvDocument } from '../core/csv.js';
 import { formatThousands } from './report.js';
 import { PROTOCOLS } from './evaluate-dataset.js';
 import { TIMING_PIXELS, type Comparison, type MethodResult } from './compare.js';
@@ -90,16 +91,8 @@ export function formatComparisonJson(c: Comparison): string {
   return JSON.stringify(doc, null, 2) + '\n';
 }
 
-function csvField(s: string): string {
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
 /** One row per image: name, path, target, label, width, height, then one column per method (empty = no score). */
 export function comparisonScoresCsv(c: Comparison): string {
-  const lines = [['name', 'path', 'target', 'label', 'width', 'height', ...c.methods.map((m) => m.key)].map(csvField).join(',')];
-  c.items.forEach((it, i) => {
-    const scores = c.methods.map((m) => (Number.isFinite(m.scores[i]!) ? String(m.scores[i]) : ''));
-    lines.push([csvField(it.name), csvField(it.path), String(it.target), it.label === undefined ? '' : String(it.label), it.width || '', it.height || '', ...scores].join(','));
-  });
-  return lines.join('\n') + '\n';
+  const header = ['name', 'path', 'target', 'label', 'width', 'height', ...c.methods.map((m) => m.key)];
+  return csvDocument(header, c.items.map((it, i) => [it.name, it.path, it.target, it.label, it.width || null, it.height || null, ...c.methods.map((m) => m.scores[i])]));
 }

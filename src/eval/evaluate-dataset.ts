@@ -18,6 +18,7 @@
  * in one error before anything is scored.
  */
 import { mkdirSync } from 'node:fs';
+import { csvRow } from '../core/csv.js';
 import { focusLiteNNLabel, isFocusLiteModel } from '../core/measures/focuslitenn.js';
 import type { FocusLiteModel } from '../core/model.js';
 import { parameterCount } from '../core/model.js';
@@ -269,10 +270,6 @@ export function formatEvaluationJson(ev: DatasetEvaluation): string {
   return JSON.stringify({ rows: table.rows, model: ev.model, dataset: ev.dataset, protocol: ev.protocol, metrics: ev.metrics, timing: ev.timing }, null, 2) + '\n';
 }
 
-function csvField(s: string): string {
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
 /**
  * Per-image scores as CSV: `name,path,score,target,label,width,height` (label empty when the
  * dataset has none). Scores keep full float64 precision so metrics can be recomputed exactly.
@@ -280,7 +277,7 @@ function csvField(s: string): string {
 export function scoresCsv(images: readonly ScoredImage[]): string {
   const lines = ['name,path,score,target,label,width,height'];
   for (const im of images) {
-    lines.push([csvField(im.name), csvField(im.path), String(im.score), String(im.target), im.label === undefined ? '' : String(im.label), im.width, im.height].join(','));
+    lines.push(csvRow([im.name, im.path, im.score, im.target, im.label, im.width, im.height]));
   }
   return lines.join('\n') + '\n';
 }

@@ -7,6 +7,7 @@
  */
 import { SCALE_MEANING } from '../core/model-info.js';
 import type { ScoreScale } from '../core/model.js';
+import { csvField } from '../core/csv.js';
 import type { FileScore } from './score-files.js';
 
 export type ScoreFormat = 'table' | 'json' | 'jsonl' | 'csv';
@@ -63,10 +64,6 @@ export function gridRows(crops: ArrayLike<number>, rows: number, cols: number): 
   const out: number[][] = [];
   for (let r = 0; r < rows; r++) out.push(Array.from({ length: cols }, (_, c) => crops[r * cols + c]!));
   return out;
-}
-
-function csvField(s: string): string {
-  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
 /** CSV header; with the grid, one row per crop (long format) so any spreadsheet can pivot it. */

@@ -10,6 +10,7 @@
  * shows its own crop's score, unmixed, so a single blurred crop is one solid square, never a
  * "+" of thin strips where averages of overlapping crops cross the threshold.
  */
+import { csvDocument, round6 } from '../core/csv.js';
 import { pngWithPanel } from '../io/encode.js';
 import type { RgbImage } from '../core/image.js';
 import { GLYPH_ADVANCE, GLYPH_HEIGHT, LINE_HEIGHT, textPath, textWidth } from './pixel-font.js';
@@ -61,7 +62,6 @@ export function mapCell(
 /** `relative`: PLCC-trained model, only the ranking means something; `z-level`: MSE-trained, ~|z|. */
 export type ScoreScale = 'relative' | 'z-level';
 
-const round6 = (v: number): string => (Number.isFinite(v) ? String(Number(v.toFixed(6))) : '');
 
 // ---------------------------------------------------------------------------------------------
 // CSV
@@ -74,13 +74,10 @@ export const TILES_CSV_HEADER = 'x,y,w,h,score,tissue_fraction,cell_x,cell_y,cel
  * share is a function of these rows alone (see blurShare).
  */
 export function tilesCsv(tiles: readonly ScoredTile[]): string {
-  const lines = [TILES_CSV_HEADER];
-  for (const t of tiles) {
+  return csvDocument(TILES_CSV_HEADER.split(','), tiles.map((t) => {
     const c = t.cell;
-    const cell = c ? `${c.x},${c.y},${c.w},${c.h},${round6(c.tissue)}` : ',,,,';
-    lines.push(`${t.x},${t.y},${t.w},${t.h},${round6(t.score)},${round6(t.tissue)},${cell}`);
-  }
-  return lines.join('\n') + '\n';
+    return [t.x, t.y, t.w, t.h, round6(t.score), round6(t.tissue), c?.x, c?.y, c?.w, c?.h, c ? round6(c.tissue) : null];
+  }));
 }
 
 // ---------------------------------------------------------------------------------------------

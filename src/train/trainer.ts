@@ -24,6 +24,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
+import { csvRow, precise } from '../core/csv.js';
 import { cropImage, type RgbImage } from '../core/image.js';
 import type { ScoreScale } from '../core/model.js';
 import { applyScaleRuleAll } from '../core/score.js';
@@ -190,14 +191,10 @@ function checkItems(name: string, items: readonly TrainItem[]): void {
   });
 }
 
-function csvNumber(v: number | null, digits = 6): string {
-  return v === null ? '' : Number(v.toPrecision(digits)).toString();
-}
-
 export function logCsv(rows: readonly LogRow[]): string {
   const lines = ['epoch,lr,train_loss,val_srcc,val_plcc,seconds'];
   for (const r of rows) {
-    lines.push([r.epoch, csvNumber(r.lr), csvNumber(r.trainLoss, 8), csvNumber(r.valSrcc), csvNumber(r.valPlcc), r.seconds.toFixed(2)].join(','));
+    lines.push(csvRow([r.epoch, precise(r.lr), precise(r.trainLoss, 8), precise(r.valSrcc), precise(r.valPlcc), r.seconds.toFixed(2)]));
   }
   return lines.join('\n') + '\n';
 }
