@@ -60,3 +60,45 @@ export function threads(value: number): number {
 export function seed(value: number, name = 'seed'): number {
   return integer(name, value, 0, 0xffffffff);
 }
+
+/** `value` when it is a finite number; else the standard error. */
+export function finite(name: string, value: number): number {
+  if (!Number.isFinite(value)) throw invalidParameterError(name, 'finite number', value);
+  return value;
+}
+
+/** `value` when it is a finite number above 0; else the standard error. */
+export function positiveNumber(name: string, value: number): number {
+  if (!(value > 0) || !Number.isFinite(value)) throw invalidParameterError(name, 'positive number', value);
+  return value;
+}
+
+/** `value` when it is a finite number at or above 0; else the standard error. */
+export function nonNegativeNumber(name: string, value: number): number {
+  if (!(value >= 0) || !Number.isFinite(value)) throw invalidParameterError(name, 'non-negative number', value);
+  return value;
+}
+
+/** `value` when it is an integer of at least 1; else the standard error. */
+export function positiveInteger(name: string, value: number): number {
+  if (!isInteger(value) || value < 1) throw invalidParameterError(name, 'positive integer', value);
+  return value;
+}
+
+/** `value` when it is an integer of at least 0; else the standard error. */
+export function nonNegativeInteger(name: string, value: number): number {
+  if (!isInteger(value) || value < 0) throw invalidParameterError(name, 'non-negative integer', value);
+  return value;
+}
+
+/** `value` when it is a number in [min, max) (a probability that must stay below 1, say); else the standard error. */
+export function halfOpen(name: string, value: number, min: number, max: number): number {
+  if (!(value >= min && value < max)) throw invalidParameterError(name, `number in [${min}, ${max})`, value);
+  return value;
+}
+
+/** `value` when it is an integer of at least `min`; else the standard error ("integer >= 64"). */
+export function integerAtLeast(name: string, value: number, min: number): number {
+  if (!isInteger(value) || value < min) throw invalidParameterError(name, `integer >= ${min}`, value);
+  return value;
+}

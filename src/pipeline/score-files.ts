@@ -26,6 +26,7 @@ import { DEFAULT_CROP, DEFAULT_STRIDE } from '../core/model.js';
 import { ByteBudget } from '../runtime/byte-budget.js';
 import { transferablePixels, type ComputeResult, type ComputeTask } from '../runtime/compute-task.js';
 import { openComputeEngine, type MeasureSource } from '../runtime/compute-engine.js';
+import { threads as checkThreads } from '../core/check.js';
 
 /** Images up to this many pixels (4096 x 4096, 48 MB of RGB) are decoded whole; larger ones in bands. */
 export const WHOLE_IMAGE_PIXELS = 4096 * 4096;
@@ -110,10 +111,7 @@ export function defaultThreads(): number {
 export async function* scoreFiles(files: readonly string[], measure: MeasureSource, options: ScoreFilesOptions = {}): AsyncGenerator<FileResult> {
   const cropSize = options.cropSize ?? DEFAULT_CROP;
   const stride = options.stride ?? DEFAULT_STRIDE;
-  const threads = options.threads ?? defaultThreads();
-  if (!Number.isInteger(threads) || threads < 1 || threads > 256) {
-    throw new Error(`Expected integer between 1 and 256 for threads but received ${threads}`);
-  }
+  const threads = checkThreads(options.threads ?? defaultThreads());
   const limits: Limits = {
     cropSize,
     stride,

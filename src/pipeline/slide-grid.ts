@@ -5,6 +5,7 @@
  */
 import { cropOrigins } from '../core/grid.js';
 import { AS_STORED_TOLERANCE, filterFor, resampleMargin, type ResampleFilter } from '../core/resample.js';
+import { positiveInteger, positiveNumber } from '../core/check.js';
 
 export { AS_STORED_TOLERANCE };
 
@@ -32,7 +33,7 @@ export const MAX_UPSAMPLING = 4;
  * --mpp, is scored at level 0 as it is; the first case with a warning.
  */
 export function scoringResolution(slideMpp: number | null | undefined, optionMpp: number | undefined, modelMpp: number | null, label: string): ScoringResolution {
-  if (optionMpp !== undefined && !(optionMpp > 0)) throw new Error(`Expected positive number for mpp but received ${optionMpp}`);
+  if (optionMpp !== undefined) positiveNumber('mpp', optionMpp);
   const targetMpp = optionMpp ?? modelMpp ?? null;
   const source: ResolutionSource = optionMpp !== undefined ? 'option' : modelMpp !== null ? 'model' : 'none';
   if (targetMpp === null) return { factor: 1, targetMpp, source, mpp: slideMpp ?? null, warning: null };
@@ -105,7 +106,7 @@ export interface Chunk {
 }
 
 export function slideGrid(level0Width: number, level0Height: number, cropSize: number, stride: number, factor: number): SlideGrid {
-  if (!(factor > 0)) throw new Error(`Expected positive number for resolution factor but received ${factor}`);
+  positiveNumber('resolution factor', factor);
   const width = Math.floor(level0Width / factor);
   const height = Math.floor(level0Height / factor);
   return { width, height, cropSize, stride, factor, xs: cropOrigins(width, cropSize, stride), ys: cropOrigins(height, cropSize, stride) };
@@ -113,7 +114,7 @@ export function slideGrid(level0Width: number, level0Height: number, cropSize: n
 
 /** Chunks of up to `k` x `k` crops, row-major (so reads progress down the slide like tiles do). */
 export function gridChunks(grid: SlideGrid, k: number): Chunk[] {
-  if (!Number.isInteger(k) || k < 1) throw new Error(`Expected positive integer for chunk crops but received ${k}`);
+  positiveInteger('chunk crops', k);
   const out: Chunk[] = [];
   for (let r0 = 0; r0 < grid.ys.length; r0 += k) {
     for (let c0 = 0; c0 < grid.xs.length; c0 += k) {

@@ -14,6 +14,7 @@ import { csvDocument, round6 } from '../core/csv.js';
 import { pngWithPanel } from '../io/encode.js';
 import type { RgbImage } from '../core/image.js';
 import { GLYPH_ADVANCE, GLYPH_HEIGHT, LINE_HEIGHT, textPath, textWidth } from './pixel-font.js';
+import { finite, finiteNumber, positiveNumber } from '../core/check.js';
 
 export interface ScoredTile {
   /** level-0 pixels */
@@ -184,7 +185,7 @@ export function* tilesGeoJsonChunks(tiles: readonly ScoredTile[], opts: GeoJsonO
 }
 
 function checkThreshold(threshold: number): void {
-  if (!Number.isFinite(threshold)) throw new Error(`Expected finite number for threshold but received ${threshold}`);
+  finite('threshold', threshold);
 }
 
 const POLYGON_NOTES: Record<GeoJsonPolygons, string> = {
@@ -250,7 +251,7 @@ export function cellScoreGrid(thumbW: number, thumbH: number, thumbScale: number
 }
 
 function checkScale(s: number): void {
-  if (!(s > 0) || !Number.isFinite(s)) throw new Error(`Expected positive number for thumbScale but received ${s}`);
+  positiveNumber('thumbScale', s);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -449,8 +450,8 @@ export async function renderHeatmap(
   thumb: RgbImage, thumbScale: number, tiles: readonly MappedTile[], opts: HeatmapOptions,
 ): Promise<Buffer> {
   const alpha = opts.alpha ?? 0.5;
-  if (!(alpha >= 0 && alpha <= 1)) throw new Error(`Expected number between 0 and 1 for alpha but received ${alpha}`);
-  if (!Number.isFinite(opts.threshold)) throw new Error(`Expected finite number for threshold but received ${opts.threshold}`);
+  finiteNumber('alpha', alpha, 0, 1);
+  finite('threshold', opts.threshold);
   const { width: tw, height: th } = thumb;
   checkMask(opts.tissueMask, tw, th);
   const map = opts.colormap ?? 'green-red';
@@ -595,7 +596,7 @@ export async function renderMask(
   thumbW: number, thumbH: number, thumbScale: number, tiles: readonly MappedTile[], threshold: number,
   opts: MaskOptions = {},
 ): Promise<Buffer> {
-  if (!Number.isFinite(threshold)) throw new Error(`Expected finite number for threshold but received ${threshold}`);
+  finite('threshold', threshold);
   checkMask(opts.tissueMask, thumbW, thumbH);
   const scores = cellScoreGrid(thumbW, thumbH, thumbScale, tiles);
   const legend = maskLegend(threshold, opts.minTissue);
@@ -658,8 +659,8 @@ export interface BlurShare {
  * A function of the tiles CSV rows alone. Tiles with a non-finite score are ignored.
  */
 export function blurShare(tiles: readonly MappedTile[], threshold: number, opts: BlurShareOptions = {}): BlurShare {
-  if (!Number.isFinite(threshold)) throw new Error(`Expected finite number for threshold but received ${threshold}`);
-  if (opts.mpp !== undefined && !(opts.mpp > 0)) throw new Error(`Expected positive number for mpp but received ${opts.mpp}`);
+  finite('threshold', threshold);
+  if (opts.mpp !== undefined) positiveNumber('mpp', opts.mpp);
   let numerator = 0, denominator = 0, cells = 0;
   for (const t of tiles) {
     if (!Number.isFinite(t.score)) continue;

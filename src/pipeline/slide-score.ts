@@ -15,6 +15,7 @@ import { transferablePixels } from '../runtime/compute-task.js';
 import { gridChunks, pickLevel, scoringResolution, slideCellBounds, slideGrid, sourceWindow, toLevel0, type Chunk, type ScoringResolution, type SlideGrid } from './slide-grid.js';
 import { buildIntegral, detectTissue, fractionFromIntegral } from './tissue.js';
 import { mapCell, type MappedTile } from './slide-outputs.js';
+import { finiteNumber, integerAtLeast } from '../core/check.js';
 
 export interface SlideScoreOptions {
   cropSize?: number;
@@ -57,9 +58,9 @@ export interface SlideScore extends Omit<SlidePlan, 'timings'> {
 
 function validate(opts: SlideScoreOptions): Required<Omit<SlideScoreOptions, 'mpp' | 'modelMpp' | 'onProgress'>> {
   const minTissue = opts.minTissue ?? 0.5;
-  if (!(minTissue >= 0 && minTissue <= 1)) throw new Error(`Expected number between 0 and 1 for minTissue but received ${minTissue}`);
+  finiteNumber('minTissue', minTissue, 0, 1);
   const thumbnailSize = opts.thumbnailSize ?? 1024;
-  if (!Number.isInteger(thumbnailSize) || thumbnailSize < 64) throw new Error(`Expected integer >= 64 for thumbnailSize but received ${thumbnailSize}`);
+  integerAtLeast('thumbnailSize', thumbnailSize, 64);
   return {
     cropSize: opts.cropSize ?? DEFAULT_CROP,
     stride: opts.stride ?? DEFAULT_STRIDE,

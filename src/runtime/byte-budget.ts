@@ -3,12 +3,14 @@
  * n more bytes fit. A request larger than the whole budget is let through when nothing else holds
  * any, so one big item never deadlocks and memory stays at max(budget, largest item).
  */
+import { positiveNumber } from '../core/check.js';
+
 export class ByteBudget {
   private used = 0;
   private readonly waiting: Array<{ bytes: number; grant: () => void }> = [];
 
   constructor(readonly total: number) {
-    if (!(total > 0)) throw new Error(`Expected positive number for byte budget but received ${total}`);
+    positiveNumber('byte budget', total);
   }
 
   get inUse(): number {

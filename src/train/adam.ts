@@ -2,6 +2,7 @@
  * Adam (PyTorch defaults: betas 0.9/0.999, eps 1e-8, no weight decay, no amsgrad) and StepLR.
  * Pure TS, float64. The state is plain arrays so a checkpoint can store and restore it exactly.
  */
+import { halfOpen, nonNegativeInteger, positiveInteger, positiveNumber } from '../core/check.js';
 
 export interface AdamOptions {
   beta1?: number;
@@ -25,14 +26,14 @@ export class Adam {
   readonly v: Float64Array;
 
   constructor(size: number, options: AdamOptions = {}) {
-    if (!Number.isInteger(size) || size < 1) throw new Error(`Expected positive integer for parameter count but received ${size}`);
+    positiveInteger('parameter count', size);
     this.beta1 = options.beta1 ?? 0.9;
     this.beta2 = options.beta2 ?? 0.999;
     this.eps = options.eps ?? 1e-8;
     for (const [name, b] of [['beta1', this.beta1], ['beta2', this.beta2]] as const) {
-      if (!(b >= 0 && b < 1)) throw new Error(`Expected number in [0, 1) for ${name} but received ${b}`);
+      halfOpen(name, b, 0, 1);
     }
-    if (!(this.eps > 0)) throw new Error(`Expected positive number for eps but received ${this.eps}`);
+    positiveNumber('eps', this.eps);
     this.m = new Float64Array(size);
     this.v = new Float64Array(size);
   }
@@ -61,7 +62,7 @@ export class Adam {
   }
 
   setState(state: { step: number; m: ArrayLike<number>; v: ArrayLike<number> }): void {
-    if (!Number.isInteger(state.step) || state.step < 0) throw new Error(`Expected non-negative integer for Adam step but received ${state.step}`);
+    nonNegativeInteger('Adam step', state.step);
     if (state.m.length !== this.m.length || state.v.length !== this.v.length) {
       throw new Error(`Expected Adam moments of length ${this.m.length} but received ${state.m.length} and ${state.v.length}`);
     }
@@ -73,7 +74,7 @@ export class Adam {
 
 /** StepLR: the learning rate of (0-based) epoch e is lr0 * gamma^floor(e / stepSize). */
 export function stepLr(lr0: number, epoch: number, stepSize: number, gamma = 0.1): number {
-  if (!Number.isInteger(stepSize) || stepSize < 1) throw new Error(`Expected positive integer for step size but received ${stepSize}`);
-  if (!Number.isInteger(epoch) || epoch < 0) throw new Error(`Expected non-negative integer for epoch but received ${epoch}`);
+  positiveInteger('step size', stepSize);
+  nonNegativeInteger('epoch', epoch);
   return lr0 * gamma ** Math.floor(epoch / stepSize);
 }

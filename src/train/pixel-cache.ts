@@ -19,6 +19,7 @@ import { decodeImage } from '../io/decode.js';
 import { writeFileAtomicSync } from '../io/atomic.js';
 import { namedFsError } from '../io/fs-errors.js';
 import { readImageHeader } from '../io/image-header.js';
+import { positiveInteger } from '../core/check.js';
 
 /** Largest single shared buffer (V8 on Node 20 limits one ArrayBuffer to about 4 GiB). */
 const CHUNK_BYTES = 1 << 30;
@@ -217,7 +218,7 @@ export async function buildPixelCache(paths: readonly string[], options: BuildCa
   const { memBytes, transform } = options;
   const concurrency = options.concurrency ?? 2;
   if (!(memBytes >= 0)) throw new Error(`Expected non-negative number for cache memory but received ${memBytes}`);
-  if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error(`Expected positive integer for decode concurrency but received ${concurrency}`);
+  positiveInteger('decode concurrency', concurrency);
   if (paths.length === 0) throw new Error('Expected at least one image to cache but received none');
   const infos = await probe(paths, concurrency, options.minSide ?? 1);
   const sizes = infos.map((i) => (transform ? transform.size(i.width, i.height) : { width: i.width, height: i.height }));

@@ -7,13 +7,14 @@
  * split one by one. Seeded: the same items and seed give the same split.
  */
 import { Rng } from '../core/random.js';
+import { halfOpen } from '../core/check.js';
 
 export interface Splittable {
   group?: string | undefined;
 }
 
 export function splitValidation<T extends object>(items: readonly T[], fraction: number, seed: number): { train: T[]; val: T[] } {
-  if (!(fraction >= 0 && fraction < 1)) throw new Error(`Expected number in [0, 1) for validation fraction but received ${fraction}`);
+  halfOpen('validation fraction', fraction, 0, 1);
   if (fraction === 0 || items.length < 2) return { train: [...items], val: [] };
   // Its own stream, so changing the split never shifts the training draws.
   const rng = new Rng((seed ^ 0x5eed5a1e) >>> 0);

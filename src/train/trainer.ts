@@ -40,6 +40,7 @@ import { backward, convWeightsOf, cropScores, initParams, paramLayout, paramsToM
 import { buildPixelCache, type CacheTransform, type PixelCache } from './pixel-cache.js';
 import { Rng } from '../core/random.js';
 import { DEFAULT_CONFIG } from './config.js';
+import { integer, oneOf } from '../core/check.js';
 
 export { DEFAULT_CONFIG } from './config.js';
 
@@ -99,14 +100,12 @@ export interface TrainResult {
   kernel: string;
 }
 
-function intIn(name: string, v: number, lo: number, hi: number): void {
-  if (!Number.isInteger(v) || v < lo || v > hi) throw new Error(`Expected integer between ${lo} and ${hi} for ${name} but received ${v}`);
-}
+const intIn = (name: string, v: number, lo: number, hi: number): void => void integer(name, v, lo, hi);
 
 export function validateConfig(c: TrainConfig): void {
   intIn('kernels', c.kernels, 1, 1024);
-  if (c.pooling !== 'min' && c.pooling !== 'min-max') throw new Error(`Expected one of min, min-max for pooling but received ${String(c.pooling)}`);
-  if (!LOSS_NAMES.includes(c.loss)) throw new Error(`Expected one of ${LOSS_NAMES.join(', ')} for loss but received ${String(c.loss)}`);
+  oneOf('pooling', c.pooling, ['min', 'min-max'] as const);
+  oneOf('loss', c.loss, LOSS_NAMES);
   intIn('epochs', c.epochs, 1, 100000);
   intIn('batch', c.batchSize, 1, 100000);
   if (!(c.lr > 0 && c.lr <= 10)) throw new Error(`Expected number in (0, 10] for lr but received ${c.lr}`);

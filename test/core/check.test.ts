@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { expectedMessage, finiteNumber, inRange, integer, invalidParameterError, isInteger, oneOf, seed, threads } from '../../src/core/check.js';
+import * as check from '../../src/core/check.js';
 
 test('one message form: "Expected <what> for <name> but received <value>"', () => {
   assert.equal(expectedMessage('threads', 'integer between 1 and 64', 0), 'Expected integer between 1 and 64 for threads but received 0');
@@ -25,4 +26,23 @@ test('asserting helpers return the value or throw the standard message', () => {
   assert.equal(threads(256), 256);
   assert.throws(() => threads(0), { message: 'Expected integer between 1 and 256 for threads but received 0' });
   assert.throws(() => seed(-1), { message: 'Expected integer between 0 and 4294967295 for seed but received -1' });
+});
+
+test('finite, positive, non-negative, half-open and at-least checks return the value or the standard message', () => {
+  assert.equal(check.finite('threshold', -2.5), -2.5);
+  assert.throws(() => check.finite('threshold', NaN), { message: 'Expected finite number for threshold but received NaN' });
+  assert.equal(check.positiveNumber('eps', 1e-8), 1e-8);
+  assert.throws(() => check.positiveNumber('eps', 0), { message: 'Expected positive number for eps but received 0' });
+  assert.throws(() => check.positiveNumber('mpp', Infinity), /positive number for mpp/);
+  assert.equal(check.nonNegativeNumber('memory', 0), 0);
+  assert.throws(() => check.nonNegativeNumber('memory', -1), { message: 'Expected non-negative number for memory but received -1' });
+  assert.equal(check.positiveInteger('step size', 3), 3);
+  assert.throws(() => check.positiveInteger('step size', 0), { message: 'Expected positive integer for step size but received 0' });
+  assert.throws(() => check.positiveInteger('step size', 1.5), /positive integer/);
+  assert.equal(check.nonNegativeInteger('epoch', 0), 0);
+  assert.throws(() => check.nonNegativeInteger('epoch', -1), { message: 'Expected non-negative integer for epoch but received -1' });
+  assert.equal(check.halfOpen('beta1', 0.9, 0, 1), 0.9);
+  assert.throws(() => check.halfOpen('beta1', 1, 0, 1), { message: 'Expected number in [0, 1) for beta1 but received 1' });
+  assert.equal(check.integerAtLeast('thumbnailSize', 64, 64), 64);
+  assert.throws(() => check.integerAtLeast('thumbnailSize', 63, 64), { message: 'Expected integer >= 64 for thumbnailSize but received 63' });
 });
