@@ -11,22 +11,10 @@ import type { Plane } from './gray.js';
 import { filterColumns, filterRows } from './imfilter.js';
 import { createWasmFilterBackend } from './filter-wasm.js';
 import { scratchF64 } from './scratch.js';
+import type { FilterChain, FilterChainsBackend } from './filter-types.js';
 
-export interface FilterStep {
-  /** 'x': along rows (MATLAB row-vector kernel); 'y': along columns */
-  readonly axis: 'x' | 'y';
-  readonly taps: Float64Array;
-}
-export type FilterChain = readonly FilterStep[];
+export type { FilterChain, FilterChainsBackend, FilterStep } from './filter-types.js';
 
-export interface FilterChainsBackend {
-  readonly name: string;
-  /**
-   * One result (same size as g) per chain, in buffers the backend owns and reuses: valid until
-   * its next `run` (the wasm backend returns views of its memory, so nothing is copied out).
-   */
-  run(g: Plane, chains: readonly FilterChain[]): Float64Array[];
-}
 
 export const referenceFilterBackend: FilterChainsBackend = {
   name: 'reference',

@@ -8,7 +8,7 @@
  * life of the process (WebAssembly memory never shrinks).
  */
 import { decodeBase64 } from '../kernels/wasm.js';
-import type { FilterChain, FilterChainsBackend } from './filter-chains.js';
+import type { FilterChain, FilterChainsBackend } from './filter-types.js';
 import { FILTERS_WASM_BASE64 } from './filters-wasm-binary.js';
 import type { Plane } from './gray.js';
 
