@@ -2,8 +2,9 @@
  * Vendor formats read through OpenSlide, on files the tests build from OpenSlide's documented
  * detection rules (no vendor tools or sample files are available here): a Philips TIFF (tiled
  * pyramid, Software "Philips...", DPUfsImport XML with pixel spacings, device and date, a Label
- * page) and a Leica SCN (tiled pyramid placed inside a larger collection by Leica's scn XML,
- * brightfield, objective, macro image).
+ * page), a Leica SCN (tiled pyramid placed inside a larger collection by Leica's scn XML,
+ * brightfield, objective, macro image) and a Ventana BIF (iScan XMP, level descriptions, the
+ * level-0 EncodeInfo stitching XML with its serpentine tile numbering, label and thumbnail).
  * Skipped where libopenslide is not installed; CI installs it.
  */
 import { test } from 'node:test';
@@ -108,6 +109,66 @@ test('Leica SCN (generated): OpenSlide places the main image in its collection, 
       assert.ok(same((await r.readRegion(1, 100, 100, 256, 192)).data, l1), 'level 1 main image at (100, 100)');
       assert.deepEqual([...(await r.readRegion(0, 0, 0, 4, 1)).data], new Array(12).fill(255), 'outside the scanned area is white');
       assert.ok(same((await r.readAssociated('macro')).data, macro), 'macro');
+    } finally {
+      await r.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/**
+ * Ventana's level-0 stitching XML: one scanned area of cols x rows tiles, numbered from 1 in a
+ * serpentine from the bottom-left (rows from the bottom, every second row right to left), joints
+ * between neighbours with no overlap, so the tiles sit on the plain TIFF tile grid.
+ */
+function ventanaEncodeInfo(cols: number, rows: number, tile: number): string {
+  // tile number (1-based) at grid column c, row r (rows counted from the top)
+  const number = (c: number, r: number): number => {
+    const fromBottom = rows - 1 - r;
+    const k = fromBottom % 2 ? cols - 1 - c : c;
+    return fromBottom * cols + k + 1;
+  };
+  let joints = '';
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) {
+      const j = (dir: string, a: number, b: number) => `<TileJointInfo FlagJoined="1" Direction="${dir}" Tile1="${a}" Tile2="${b}" OverlapX="0" OverlapY="0" Confidence="100"/>`;
+      if (c + 1 < cols) joints += j('RIGHT', number(c, r), number(c + 1, r));
+      if (r > 0) joints += j('UP', number(c, r), number(c, r - 1));
+    }
+  }
+  return '<?xml version="1.0" encoding="utf-8"?><EncodeInfo Ver="2"><SlideStitchInfo>'
+    + `<ImageInfo AOIScanned="1" AOIIndex="0" Width="${tile}" Height="${tile}" NumRows="${rows}" NumCols="${cols}" Pos-X="0" Pos-Y="0">${joints}</ImageInfo>`
+    + '</SlideStitchInfo><AoiOrigin><AOI0 OriginX="0" OriginY="0"/></AoiOrigin></EncodeInfo>';
+}
+
+test('Ventana BIF (generated): OpenSlide stitches level 0 from its EncodeInfo, reads MPP, objective, scanner, label and thumbnail', withOpenSlide, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'focuslite-bif-'));
+  try {
+    const l0 = testImage(768, 512, 9), l1 = testImage(384, 256, 10), label = testImage(100, 60, 11), thumb = testImage(96, 64, 12);
+    const iscan = '<?xml version="1.0" encoding="utf-8"?><iScan Z-layers="1" Magnification="40" ScanRes="0.2325" '
+      + 'ScannerModel="VENTANA DP 200" ScannerSerial="DP200-0042" ScanDate="2021-05-06"/>';
+    const path = join(dir, 'ventana.bif');
+    writeFileSync(path, tinyTiff([
+      { width: 100, height: 60, rgb: label, description: 'Label Image', xmp: iscan },
+      { width: 96, height: 64, rgb: thumb, description: 'Thumbnail' },
+      { width: 768, height: 512, rgb: l0, tile: 256, description: 'level=0 mag=40 quality=95', xmp: ventanaEncodeInfo(3, 2, 256) },
+      { width: 384, height: 256, rgb: l1, tile: 256, description: 'level=1 mag=20 quality=95' },
+    ]));
+    const r = await openSlide(path);
+    try {
+      assert.deepEqual([r.info.reader, r.info.format], ['openslide', 'ventana-bif']);
+      assert.deepEqual(r.info.levels.map((l) => [l.width, l.height, l.downsample]), [[768, 512, 1], [384, 256, 2]]);
+      assert.deepEqual(r.info.mpp, { x: 0.2325, y: 0.2325 });
+      assert.equal(r.info.objectivePower, 40);
+      assert.deepEqual([...r.info.associatedImages].sort(), ['macro', 'thumbnail']);
+      const m = r.info.metadata!;
+      assert.deepEqual([m.scannerVendor, m.scannerModel, m.scannerSerial], ['Ventana', 'VENTANA DP 200', 'DP200-0042']);
+      const same = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((v, i) => v === b[i]);
+      // No overlap between tiles: the stitched level 0 is the stored image, tile for tile.
+      assert.ok(same((await r.readRegion(0, 0, 0, 768, 512)).data, l0), 'level 0');
+      assert.ok(same((await r.readRegion(1, 0, 0, 384, 256)).data, l1), 'level 1');
+      assert.ok(same((await r.readAssociated('macro')).data, label), 'label image as macro');
     } finally {
       await r.close();
     }

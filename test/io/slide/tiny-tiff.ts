@@ -1,6 +1,6 @@
 /**
  * A tiny uncompressed TIFF writer for tests: RGB 8-bit pages in one strip each (or in square
- * tiles), with optional ImageDescription, Software, NewSubfileType, resolution tags and SubIFDs. Lets tests build the layouts
+ * tiles), with optional ImageDescription, Software, XMP packet, NewSubfileType, resolution tags and SubIFDs. Lets tests build the layouts
  * of vendor files (OME-TIFF, Aperio-like descriptions, SubIFD pyramids) without real slides.
  */
 export interface TinyPage {
@@ -16,6 +16,8 @@ export interface TinyPage {
   /** Write the page as uncompressed tile x tile tiles (edge tiles padded with black) instead of a strip. */
   tile?: number;
   software?: string;
+  /** XMP packet (tag 700, bytes): Ventana BIF keeps its iScan and EncodeInfo XML there. */
+  xmp?: string;
 }
 
 /** The tiles of an RGB image, row-major, each tile x tile, padded with black. */
@@ -72,6 +74,8 @@ class Writer {
 
 type Field = [tag: number, type: number, values: number[] | string];
 
+const isByte = (type: number): boolean => type === 1 || type === 2;
+
 /** Write one image (its data, then its IFD); returns the IFD offset and where its next-pointer is. */
 function writeImage(w: Writer, page: TinyPage): { ifd: number; nextAt: number } {
   const subOffsets = (page.subIfds ?? []).map((s) => writeImage(w, s).ifd);
@@ -99,11 +103,12 @@ function writeImage(w: Writer, page: TinyPage): { ifd: number; nextAt: number } 
   fields.push([284, 3, [1]]);
   if (page.pixelsPerCm) fields.push([296, 3, [3]]);
   if (subOffsets.length) fields.push([330, 4, subOffsets]);
+  if (page.xmp !== undefined) fields.push([700, 1, [...new TextEncoder().encode(page.xmp)]]);
   // IFD entries must be in ascending tag order.
   fields.sort((a, b) => a[0] - b[0]);
 
   // Out-of-line values first, so the IFD can point at them.
-  const size: Record<number, number> = { 2: 1, 3: 2, 4: 4, 5: 4 };
+  const size: Record<number, number> = { 1: 1, 2: 1, 3: 2, 4: 4, 5: 4 };
   const encoded = fields.map(([tag, type, values]) => {
     const nums = typeof values === 'string' ? [...new TextEncoder().encode(values), 0] : values;
     const count = type === 5 ? nums.length / 2 : nums.length;
@@ -111,7 +116,7 @@ function writeImage(w: Writer, page: TinyPage): { ifd: number; nextAt: number } 
     let at = -1;
     if (bytes > 4) {
       at = w.pos;
-      for (const n of nums) (type === 3 ? w.u16(n) : type === 2 ? w.bytes.push(n) : w.u32(n));
+      for (const n of nums) (type === 3 ? w.u16(n) : isByte(type) ? w.bytes.push(n) : w.u32(n));
       if (w.pos % 2) w.bytes.push(0);
     }
     return { tag, type, count, nums, at };
@@ -125,7 +130,7 @@ function writeImage(w: Writer, page: TinyPage): { ifd: number; nextAt: number } 
     if (e.at >= 0) w.u32(e.at);
     else {
       const start = w.pos;
-      for (const n of e.nums) (e.type === 3 ? w.u16(n) : e.type === 2 ? w.bytes.push(n) : w.u32(n));
+      for (const n of e.nums) (e.type === 3 ? w.u16(n) : isByte(e.type) ? w.bytes.push(n) : w.u32(n));
       while (w.pos < start + 4) w.bytes.push(0);
     }
   }
