@@ -4,7 +4,8 @@
  * pyramid, Software "Philips...", DPUfsImport XML with pixel spacings, device and date, a Label
  * page), a Leica SCN (tiled pyramid placed inside a larger collection by Leica's scn XML,
  * brightfield, objective, macro image) and a Ventana BIF (iScan XMP, level descriptions, the
- * level-0 EncodeInfo stitching XML with its serpentine tile numbering, label and thumbnail).
+ * level-0 EncodeInfo stitching XML with its serpentine tile numbering, label and thumbnail) and
+ * a Hamamatsu VMU (key file, 12-bit NGR image and map files stored in columns, JPEG macro).
  * Skipped where libopenslide is not installed; CI installs it.
  */
 import { test } from 'node:test';
@@ -15,6 +16,7 @@ import { join } from 'node:path';
 import { isOpenSlideAvailable, openSlide, openSlideUnavailableReason } from '../../../src/io/slide/index.js';
 import { testImage } from './tiny-dicom.js';
 import { tinyTiff } from './tiny-tiff.js';
+import sharp from 'sharp';
 
 const withOpenSlide = { skip: isOpenSlideAvailable() ? false : `OpenSlide not available (${openSlideUnavailableReason()})` };
 
@@ -169,6 +171,64 @@ test('Ventana BIF (generated): OpenSlide stitches level 0 from its EncodeInfo, r
       assert.ok(same((await r.readRegion(0, 0, 0, 768, 512)).data, l0), 'level 0');
       assert.ok(same((await r.readRegion(1, 0, 0, 384, 256)).data, l1), 'level 1');
       assert.ok(same((await r.readAssociated('macro')).data, label), 'label image as macro');
+    } finally {
+      await r.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/**
+ * Hamamatsu's NGR image: a 32-byte header ("GN", then width, height and column width, and at
+ * offset 24 where the pixels start), then the image in columns of `column` pixels, left to
+ * right, each column top to bottom, 16-bit little-endian RGB holding 12-bit values.
+ */
+function ngr(rgb: Uint8Array, width: number, height: number, column: number): Uint8Array {
+  const out = new Uint8Array(32 + width * height * 6);
+  const v = new DataView(out.buffer);
+  out[0] = 0x47; out[1] = 0x4e;
+  v.setInt32(4, width, true);
+  v.setInt32(8, height, true);
+  v.setInt32(12, column, true);
+  v.setInt32(24, 32, true);
+  let o = 32;
+  for (let c = 0; c < width; c += column) {
+    for (let y = 0; y < height; y++) {
+      for (let x = c; x < c + column; x++) {
+        for (let k = 0; k < 3; k++, o += 2) v.setUint16(o, rgb[(y * width + x) * 3 + k]! << 4, true);
+      }
+    }
+  }
+  return out;
+}
+
+test('Hamamatsu VMU (generated): OpenSlide reads the NGR image and map as two levels, MPP, objective and macro from the key file', withOpenSlide, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'focuslite-vmu-'));
+  try {
+    const l0 = testImage(256, 192, 13), map = testImage(128, 96, 14), macro = testImage(80, 40, 15);
+    writeFileSync(join(dir, 'image.ngr'), ngr(l0, 256, 192, 64));
+    writeFileSync(join(dir, 'map.ngr'), ngr(map, 128, 96, 32));
+    await sharp(macro, { raw: { width: 80, height: 40, channels: 3 } }).jpeg({ quality: 90 }).toFile(join(dir, 'macro.jpg'));
+    // 256 px over 116,480 nm = 0.455 µm/px
+    const key = ['[Uncompressed Virtual Microscope Specimen]', 'NoLayers=1', 'ImageFile=image.ngr', 'MapFile=map.ngr', 'MacroImage=macro.jpg',
+      'BitsPerPixel=36', 'PixelOrder=RGB', 'PixelWidth=256', 'PixelHeight=192', 'PhysicalWidth=116480', 'PhysicalHeight=87360',
+      'SourceLens=20', 'HardwareModel=C9600-12', 'HardwareSerial=VMU-0042', ''].join('\r\n');
+    const path = join(dir, 'slide.vmu');
+    writeFileSync(path, key);
+    const r = await openSlide(path);
+    try {
+      assert.equal(r.info.reader, 'openslide');
+      assert.deepEqual(r.info.levels.map((l) => [l.width, l.height, l.downsample]), [[256, 192, 1], [128, 96, 2]]);
+      assert.deepEqual(r.info.mpp, { x: 0.455, y: 0.455 });
+      assert.equal(r.info.objectivePower, 20);
+      assert.deepEqual(r.info.associatedImages, ['macro']);
+      const same = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((v, i) => v === b[i]);
+      // 12-bit samples back to 8 bits: the stored pixels exactly, across the column boundaries.
+      assert.ok(same((await r.readRegion(0, 0, 0, 256, 192)).data, l0), 'level 0');
+      assert.ok(same((await r.readRegion(1, 0, 0, 128, 96)).data, map), 'map as level 1');
+      const m = await r.readAssociated('macro');
+      assert.deepEqual([m.width, m.height], [80, 40]);
     } finally {
       await r.close();
     }
