@@ -7,7 +7,8 @@
  *                                  names are listed as .tif while stored as .png, exactly as FocusPath;
  *                                  slide = 1-based index of the source tile (the group for splits),
  *                                  strip = 0, slice = z, position = 0,
- *                                  score = the PSF's disk radius in px, z-level = z (target |z|)
+ *                                  score = the PSF's disk radius in px, z-level = z (target |z|);
+ *                                  with --psf diffraction: score = z-level = the defocus in µm
  *   <out>/manifest.json            parameters, sources (sha256, crop, skip reasons), every file's
  *                                  sha256, and a manifest hash
  *
@@ -17,6 +18,17 @@
  * with a reason: smaller than MIN_SOURCE_SIDE px, mostly background (tissue pixels < 10 %), or
  * without in-focus detail (pen marks, smudges: < 2 % tissue pixels with a strong Laplacian).
  * Crops of large tiles are retried at up to CROP_ATTEMPTS seeded offsets before giving up.
+ *
+ * PSFs (--psf): `disk` (default) is the disk+Gaussian model of defocus.ts in pixels per level;
+ * `diffraction` is the scalar-diffraction defocus PSF of optics.ts, in physical units: level z is
+ * a defocus of z · zStepUm µm, imaged at the objective's NA per colour channel at its wavelength,
+ * applied at the source tile's own MPP (from its file's resolution, else --source-mpp) and then
+ * resampled to the target MPP (--mpp; area-averaged down, Lanczos-3 up, as `slide` does). So a
+ * 20x source (0.5 µm/px) made at --mpp 0.25 is a simulated 40x image of the same optics. Level 0
+ * gets the in-focus (diffraction-limited) PSF, so the z-stack changes continuously with z.
+ * Augmentations (diffraction only, drawn once per tile so that its z-stack differs only in
+ * focus): an annular pupil (a share of tiles), mild motion / vibration blur and H&E/IHC stain
+ * jitter in optical-density space (stain.ts); each tile's draws are in the manifest.
  *
  * Determinism: every random draw is seeded from (--seed, the source's sha256, purpose[, z]), so
  * a tile's images do not depend on the order or number of other sources, and two runs with the
@@ -30,13 +42,18 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { basename, extname, join, relative, resolve, sep } from 'node:path';
 import type { RgbImage } from '../core/image.js';
-import { decodeImage } from '../io/decode.js';
+import { decodeImage, probeImage } from '../io/decode.js';
 import { encodePng, jpegRoundTrip } from '../io/encode.js';
 import { expandInputs } from '../io/inputs.js';
 import { writeFileAtomicSync } from '../io/atomic.js';
 import { Mulberry32, deriveSeed } from '../core/random.js';
 import { DEFAULT_DEFOCUS, addSensorNoise, defocusImage, defocusRadius, reflectIndex, type DefocusParams } from './defocus.js';
-import { finiteNumber, integer } from '../core/check.js';
+import { finiteNumber, integer, oneOf } from '../core/check.js';
+import { resampleToMpp } from '../core/resample.js';
+import { DEFAULT_OPTICS, composeKernels, diffractionKernels, motionKernel, type Optics } from './optics.js';
+import { convolveChannels } from './fft.js';
+import { drawStainJitter, jitterStains, type StainJitter } from './stain.js';
+import type { Kernel2D } from './defocus.js';
 import { codecVersions, readImageHeader } from '../io/image-header.js';
 
 export const SYNTH_FORMAT = 'focuslite-synth';
@@ -157,6 +174,32 @@ export function applyCropPlan(src: RgbImage, plan: CropPlan, size: number): RgbI
   return mirroredWindow(window, -Math.floor((size - plan.width) / 2), -Math.floor((size - plan.height) / 2), size, size);
 }
 
+export type SynthPsf = 'disk' | 'diffraction';
+export const SYNTH_PSFS: readonly SynthPsf[] = ['disk', 'diffraction'];
+
+/** Augmentations of the diffraction PSF, drawn once per source tile. */
+export interface SynthAugment {
+  /** share of tiles imaged through an annular pupil (0..1) */
+  annular: number;
+  /** the annular pupil's central obscuration (fraction of the pupil radius) */
+  obscuration: number;
+  /** largest motion / vibration path in µm (uniform 0..this, random direction); 0 = none */
+  motionUm: number;
+  /** stain jitter strength (alpha in 1 ± sigma, beta in ± sigma/4 per stain); 0 = none */
+  stain: number;
+}
+
+export const NO_AUGMENT: SynthAugment = Object.freeze({ annular: 0, obscuration: 0.5, motionUm: 0, stain: 0 });
+
+/** What one tile got from the augmentations (recorded in the manifest). */
+export interface TileAugment {
+  obscuration: number;
+  motionUm: number;
+  motionAngle: number;
+  motionProfile: 'linear' | 'vibration';
+  stain: StainJitter | null;
+}
+
 export interface SynthOptions {
   /** source tiles: files, folders (searched recursively) or glob patterns */
   inputs: readonly string[];
@@ -173,6 +216,18 @@ export interface SynthOptions {
   /** stop after this many usable source tiles */
   maxTiles?: number;
   defocus?: DefocusParams;
+  /** PSF model (default 'disk') */
+  psf?: SynthPsf;
+  /** diffraction: the objective and camera channels */
+  optics?: Optics;
+  /** diffraction: µm of defocus per level (default 0.5) */
+  zStepUm?: number;
+  /** diffraction: MPP of sources whose file records none */
+  sourceMpp?: number;
+  /** diffraction: output MPP (default: each source's own) */
+  targetMpp?: number;
+  /** diffraction: augmentations (default none) */
+  augment?: SynthAugment;
   /** called after each source tile (used or skipped); may throw to abort */
   onProgress?: (event: SynthProgress) => void;
 }
@@ -196,6 +251,10 @@ export interface SourceRecord {
   crop?: CropPlan;
   tissueFraction?: number;
   detailFraction?: number;
+  /** diffraction: the source's µm/px and where it came from */
+  mpp?: number;
+  mppFrom?: 'file' | 'option';
+  augment?: TileAugment;
 }
 
 export interface SynthFile {
@@ -219,6 +278,13 @@ export interface SynthManifest {
     jpeg: number | null;
     maxTiles: number | null;
     defocus: DefocusParams;
+    /** absent in version-1 manifests: disk */
+    psf?: SynthPsf;
+    optics?: Optics;
+    zStepUm?: number;
+    sourceMpp?: number | null;
+    targetMpp?: number | null;
+    augment?: SynthAugment;
     tissueRules: typeof TISSUE_RULES;
     minSourceSide: number;
   };
@@ -307,6 +373,8 @@ interface SourceInfo {
   sha256: string;
   width: number;
   height: number;
+  /** from the file's resolution (PNG pHYs, TIFF, JFIF), when a microscope's */
+  fileMpp: number | null;
 }
 
 /** Hash and probe every source before any work, so all unreadable files are reported at once. */
@@ -318,7 +386,8 @@ async function probeSources(files: readonly string[]): Promise<SourceInfo[]> {
       const bytes = readFileSync(path);
       const meta = await readImageHeader(bytes);
       if (!meta.width || !meta.height) throw new Error('no image size in header');
-      infos.push({ path, sha256: sha256(bytes), width: meta.width, height: meta.height });
+      const { mpp } = await probeImage(bytes);
+      infos.push({ path, sha256: sha256(bytes), width: meta.width, height: meta.height, fileMpp: mpp });
     } catch (err) {
       problems.push(`${path} (${(err instanceof Error ? err.message : String(err)).split('\n')[0]})`);
     }
@@ -348,6 +417,8 @@ export async function synthesizeDataset(options: SynthOptions): Promise<SynthRes
   if (maxTiles !== null) integer('max-tiles', maxTiles, 1, Number.MAX_SAFE_INTEGER);
   const defocus = options.defocus ?? DEFAULT_DEFOCUS;
   defocusRadius(levels, defocus); // validates the PSF parameters
+  const psf = oneOf('psf', options.psf ?? 'disk', SYNTH_PSFS);
+  const diffraction = psf === 'diffraction' ? checkDiffraction(options) : null;
   const outDir = resolve(options.outDir);
 
   const expanded = await expandInputs(options.inputs);
@@ -379,16 +450,20 @@ export async function synthesizeDataset(options: SynthOptions): Promise<SynthRes
       skip(`too small: ${info.width}x${info.height} (< ${MIN_SOURCE_SIDE} px per side)`);
     } else {
       seenHashes.set(info.sha256, info.path);
+      const srcMpp = info.fileMpp ?? diffraction?.sourceMpp ?? null;
+      if (diffraction && srcMpp === null) throw new Error(`${info.path}: no pixel size in the file; give --source-mpp`);
+      // the crop is taken at the source's MPP and covers the output's field at the target MPP
+      const cropSide = diffraction ? Math.max(8, Math.round((size * (diffraction.targetMpp ?? srcMpp!)) / srcMpp!)) : size;
       const src = await decodeImage(info.path);
       const rng = new Mulberry32(deriveSeed(seed, 'crop', info.sha256));
       let chosen: { plan: CropPlan; image: RgbImage; a: TissueAssessment } | null = null;
       let last: TissueAssessment | null = null;
-      const attempts = src.width > size || src.height > size ? CROP_ATTEMPTS : 1;
+      const attempts = src.width > cropSide || src.height > cropSide ? CROP_ATTEMPTS : 1;
       for (let t = 0; t < attempts && !chosen; t++) {
-        const plan = planCrop(src.width, src.height, size, rng);
+        const plan = planCrop(src.width, src.height, cropSide, rng);
         const a = assessTissue(mirroredWindow(src, plan.x, plan.y, plan.width, plan.height));
         last = a;
-        if (rejectReason(a) === null) chosen = { plan, image: applyCropPlan(src, plan, size), a };
+        if (rejectReason(a) === null) chosen = { plan, image: applyCropPlan(src, plan, cropSide), a };
       }
       if (!chosen) {
         skip(rejectReason(last!)! + (attempts > 1 ? ` in all ${attempts} crops tried` : ''));
@@ -407,10 +482,21 @@ export async function synthesizeDataset(options: SynthOptions): Promise<SynthRes
           tissueFraction: round4(chosen.a.tissueFraction),
           detailFraction: round4(chosen.a.detailFraction),
         });
-        const tileFiles = await renderTile(chosen.image, { name, sha: info.sha256, levels, seed, noise, jpeg, defocus, imagesDir });
-        for (const f of tileFiles) {
-          outFiles.push(f);
-          listRows.push(`${f.listed},${slide},0,${f.z},0,${listNumber(defocusRadius(f.z, defocus))},${f.z}`);
+        if (diffraction) {
+          const augment = drawTileAugment(diffraction.augment, new Mulberry32(deriveSeed(seed, 'augment', info.sha256)));
+          Object.assign(record, { mpp: srcMpp, mppFrom: info.fileMpp !== null ? 'file' : 'option', augment });
+          const tileFiles = await renderTile(chosen.image, { name, sha: info.sha256, levels, seed, noise, jpeg, defocus, imagesDir, optical: { ...diffraction, sourceMpp: srcMpp!, augment, size } });
+          for (const f of tileFiles) {
+            outFiles.push(f);
+            const um = listNumber(f.z * diffraction.zStepUm);
+            listRows.push(`${f.listed},${slide},0,${f.z},0,${um},${um}`);
+          }
+        } else {
+          const tileFiles = await renderTile(chosen.image, { name, sha: info.sha256, levels, seed, noise, jpeg, defocus, imagesDir });
+          for (const f of tileFiles) {
+            outFiles.push(f);
+            listRows.push(`${f.listed},${slide},0,${f.z},0,${listNumber(defocusRadius(f.z, defocus))},${f.z}`);
+          }
         }
       }
     }
@@ -433,7 +519,11 @@ export async function synthesizeDataset(options: SynthOptions): Promise<SynthRes
   const body: Omit<SynthManifest, 'manifestHash'> = {
     format: SYNTH_FORMAT,
     version: SYNTH_VERSION,
-    parameters: { levels, size, seed, noise, jpeg, maxTiles, defocus: { ...defocus }, tissueRules: TISSUE_RULES, minSourceSide: MIN_SOURCE_SIDE },
+    parameters: {
+      levels, size, seed, noise, jpeg, maxTiles, defocus: { ...defocus },
+      ...(diffraction ? { psf, optics: diffraction.optics, zStepUm: diffraction.zStepUm, sourceMpp: diffraction.sourceMpp, targetMpp: diffraction.targetMpp, augment: diffraction.augment } : {}),
+      tissueRules: TISSUE_RULES, minSourceSide: MIN_SOURCE_SIDE,
+    },
     encoder: codecVersions(),
     sources,
     files: outFiles,
@@ -457,7 +547,78 @@ function round4(v: number): number {
   return Math.round(v * 1e4) / 1e4;
 }
 
+interface DiffractionSettings {
+  optics: Optics;
+  zStepUm: number;
+  sourceMpp: number | null;
+  targetMpp: number | null;
+  augment: SynthAugment;
+}
+
+function checkDiffraction(o: SynthOptions): DiffractionSettings {
+  const optics = o.optics ?? DEFAULT_OPTICS;
+  finiteNumber('numerical aperture', optics.na, 0.05, 0.95);
+  if (optics.wavelengthsUm.length !== 3) throw new Error('Expected three wavelengths (R, G, B) in µm');
+  for (const l of optics.wavelengthsUm) finiteNumber('wavelength (µm)', l, 0.3, 1.2);
+  finiteNumber('pupil obscuration', optics.obscuration, 0, 0.9);
+  const zStepUm = o.zStepUm ?? 0.5;
+  finiteNumber('z step (µm)', zStepUm, 0.01, 5);
+  const sourceMpp = o.sourceMpp ?? null;
+  if (sourceMpp !== null) finiteNumber('source mpp', sourceMpp, 0.05, 10);
+  const targetMpp = o.targetMpp ?? null;
+  if (targetMpp !== null) finiteNumber('mpp', targetMpp, 0.05, 10);
+  const augment = o.augment ?? NO_AUGMENT;
+  finiteNumber('annular share', augment.annular, 0, 1);
+  finiteNumber('annular obscuration', augment.obscuration, 0, 0.9);
+  finiteNumber('motion (µm)', augment.motionUm, 0, 10);
+  finiteNumber('stain jitter', augment.stain, 0, 0.5);
+  return { optics: { na: optics.na, wavelengthsUm: [...optics.wavelengthsUm] as unknown as Optics['wavelengthsUm'], obscuration: optics.obscuration }, zStepUm, sourceMpp, targetMpp, augment: { ...augment } };
+}
+
+/** One tile's augmentation draws (fixed order, so a tile's draws do not depend on the settings' zeros). */
+export function drawTileAugment(a: SynthAugment, rng: Mulberry32): TileAugment {
+  const annular = rng.uniform() < a.annular;
+  const motionUm = a.motionUm * rng.uniform();
+  const motionAngle = Math.PI * rng.uniform();
+  const motionProfile = rng.uniform() < 0.5 ? 'linear' : 'vibration';
+  const stain = a.stain > 0 ? drawStainJitter(a.stain, rng) : null;
+  return { obscuration: annular ? a.obscuration : 0, motionUm: round4(motionUm), motionAngle: round4(motionAngle), motionProfile, stain };
+}
+
+/** Per-channel kernels of one level (cached: every tile at the same MPP and pupil shares them). */
+const kernelCache = new Map<string, [Kernel2D, Kernel2D, Kernel2D]>();
+
+function opticalKernels(defocusUm: number, mpp: number, optics: Optics, obscuration: number): [Kernel2D, Kernel2D, Kernel2D] {
+  const key = [defocusUm, mpp, optics.na, ...optics.wavelengthsUm, obscuration].join(',');
+  let k = kernelCache.get(key);
+  if (!k) {
+    if (kernelCache.size > 256) kernelCache.clear();
+    k = diffractionKernels(defocusUm, mpp, { ...optics, obscuration });
+    kernelCache.set(key, k);
+  }
+  return k;
+}
+
+type OpticalSpec = Omit<DiffractionSettings, 'augment' | 'sourceMpp'> & { sourceMpp: number; augment: TileAugment; size: number };
+
+/** A tile's image at one level: stain jitter, defocus PSF (+ motion) at the source MPP, resampled to the target. */
+export function renderOptical(base: RgbImage, z: number, spec: OpticalSpec): RgbImage {
+  const a = spec.augment;
+  const stained = a.stain ? jitterStains(base, a.stain) : base;
+  let kernels = opticalKernels(z * spec.zStepUm, spec.sourceMpp, spec.optics, a.obscuration || spec.optics.obscuration);
+  if (a.motionUm > 0) {
+    const m = motionKernel(a.motionUm / spec.sourceMpp, a.motionAngle, a.motionProfile);
+    kernels = kernels.map((k) => composeKernels(k, m)) as [Kernel2D, Kernel2D, Kernel2D];
+  }
+  const blurred = convolveChannels(stained, kernels);
+  const target = spec.targetMpp ?? spec.sourceMpp;
+  const out = resampleToMpp(blurred, spec.sourceMpp, target);
+  // the crop side was rounded; cut or mirror to exactly size x size
+  return out.width === spec.size && out.height === spec.size ? out : mirroredWindow(out, 0, 0, spec.size, spec.size);
+}
+
 interface RenderSpec {
+  optical?: OpticalSpec;
   name: string;
   sha: string;
   levels: number;
@@ -475,7 +636,7 @@ interface RenderSpec {
 async function renderTile(base: RgbImage, spec: RenderSpec): Promise<SynthFile[]> {
   const pending: Array<Promise<SynthFile>> = [];
   for (let z = 0; z <= spec.levels; z++) {
-    let img = defocusImage(base, z, spec.defocus);
+    let img = spec.optical ? renderOptical(base, z, spec.optical) : defocusImage(base, z, spec.defocus);
     if (spec.noise > 0) img = addSensorNoise(img, spec.noise, deriveSeed(spec.seed, 'noise', spec.sha, z));
     pending.push(writeLevel(img, z, spec));
     // let finished encodes write their files before the next blur blocks the thread

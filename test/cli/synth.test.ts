@@ -61,6 +61,26 @@ test('focuslite synth on three small tiles writes the FocusPath layout', async (
   }
 });
 
+test('focuslite synth --psf diffraction: µm targets, MPP from the option, output at --mpp', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'focuslite-cli-synth-'));
+  try {
+    writeFileSync(join(root, 't.png'), await encodePng(makeTissueLikeImage(200, 200, 3)));
+    const out = join(root, 'o');
+    const r = await run(['synth', join(root, 't.png'), '-o', out, '--psf', 'diffraction', '--source-mpp', '0.5', '--mpp', '1', '--size', '64',
+      '--levels', '2', '--z-step', '0.75', '--na', '0.5', '--wavelengths', '0.62,0.53,0.47', '--motion', '0.5', '--annular', '1', '--stain', '0.05']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(readFileSync(join(out, 'list.txt'), 'utf8').trimEnd().split('\n').map((l) => l.split(',').slice(5).join(',')), ['0,0', '0.75,0.75', '1.5,1.5']);
+    const m = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as { parameters: Record<string, unknown>; sources: Array<{ mpp: number; crop: { width: number }; augment: { obscuration: number } }> };
+    assert.deepEqual(m.parameters.optics, { na: 0.5, wavelengthsUm: [0.62, 0.53, 0.47], obscuration: 0 });
+    assert.equal(m.parameters.targetMpp, 1);
+    assert.equal(m.sources[0]!.mpp, 0.5);
+    assert.equal(m.sources[0]!.crop.width, 128, 'a 64 px output at 1 µm/px covers 128 px of a 0.5 µm/px source');
+    assert.equal(m.sources[0]!.augment.obscuration, 0.5, '--annular 1: every tile through the annular pupil');
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
 test('focuslite synth rejects bad options and inputs with one line', async () => {
   const root = mkdtempSync(join(tmpdir(), 'focuslite-cli-synth-'));
   try {
@@ -75,6 +95,12 @@ test('focuslite synth rejects bad options and inputs with one line', async () =>
     const noOut = await run(['synth', 'x.png']);
     assert.notEqual(noOut.code, 0);
     assert.match(noOut.stderr, /required option '-o, --output <dir>' not specified/);
+    const optical = await run(['synth', 'x.png', '-o', join(root, 'o'), '--na', '0.5', '--z-step', '1']);
+    assert.equal(optical.code, 1);
+    assert.equal(optical.stderr, 'focuslite: --na, --z-step need --psf diffraction\n');
+    const waves = await run(['synth', 'x.png', '-o', join(root, 'o'), '--psf', 'diffraction', '--wavelengths', '0.6,0.5']);
+    assert.notEqual(waves.code, 0);
+    assert.match(waves.stderr, /--wavelengths needs three numbers/);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

@@ -233,3 +233,85 @@ test('tissue test on the real tiles: background and pen-only tiles rejected, tis
     assert.equal(rejectReason(assessTissue(img)), null, `${f} was rejected`);
   }
 });
+
+/** Mean squared grey Laplacian (interior): high-frequency energy, falls as blur grows. */
+function sharpness(img: RgbImage): number {
+  const { width: w, height: h, data } = img;
+  const g = (i: number): number => 0.299 * data[i * 3]! + 0.587 * data[i * 3 + 1]! + 0.114 * data[i * 3 + 2]!;
+  let s = 0;
+  for (let y = 1; y < h - 1; y++) for (let x = 1; x < w - 1; x++) {
+    const i = y * w + x;
+    const l = 4 * g(i) - g(i - 1) - g(i + 1) - g(i - w) - g(i + w);
+    s += l * l;
+  }
+  return s / ((w - 2) * (h - 2));
+}
+
+test('synth --psf diffraction: defocus in µm at the source MPP (file pHYs or option), output at the target MPP', async () => {
+  const root = tempDir();
+  try {
+    const src = join(root, 'src');
+    mkdirSync(src);
+    const tile = makeTissueLikeImage(160, 160, 11);
+    // one source records 0.5 µm/px in its PNG pHYs (50,800 dpi), the other records nothing
+    await sharp(Buffer.from(tile.data), { raw: { width: 160, height: 160, channels: 3 } }).withMetadata({ density: 25400 / 0.5 }).png().toFile(join(src, 'a-with-mpp.png'));
+    writeFileSync(join(src, 'b-no-mpp.png'), await encodePng(makeTissueLikeImage(160, 160, 12)));
+    const common = { inputs: [src], size: 96, levels: 4, noise: 0, jpeg: null, seed: 4, psf: 'diffraction' as const, zStepUm: 1 };
+    await assert.rejects(synthesizeDataset({ ...common, outDir: join(root, 'none') }), /b-no-mpp\.png: no pixel size in the file; give --source-mpp/);
+
+    // simulated 40x: 0.5 µm/px sources made at 0.25 µm/px (a 48 px field of the source per 96 px output)
+    const out = join(root, 'out');
+    const res = await synthesizeDataset({ ...common, outDir: out, sourceMpp: 1, targetMpp: 0.25, augment: { annular: 0, obscuration: 0.5, motionUm: 0, stain: 0.1 } });
+    assert.equal(res.images, 10);
+    const [a, b] = res.used;
+    assert.equal(a!.mpp, 0.5);
+    assert.equal(a!.mppFrom, 'file');
+    assert.equal(a!.crop!.width, 48);
+    assert.equal(b!.mpp, 1, 'the option fills in for a file without MPP');
+    assert.equal(b!.mppFrom, 'option');
+    assert.equal(b!.crop!.width, 24);
+    assert.ok(a!.augment!.stain, 'stain jitter drawn');
+    const lines = readFileSync(join(out, 'list.txt'), 'utf8').trimEnd().split('\n');
+    // score and z-level columns are the defocus in µm (z · 1 µm)
+    assert.equal(lines[3], 'a-with-mpp_z3.tif,1,0,3,0,3,3');
+    const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as SynthManifest;
+    assert.equal(manifest.parameters.psf, 'diffraction');
+    assert.equal(manifest.parameters.targetMpp, 0.25);
+    assert.equal(manifest.parameters.optics!.na, 0.75);
+    // blur grows with defocus, and every output is 96 x 96
+    let last = Infinity;
+    for (let z = 0; z <= 4; z++) {
+      const img = await decodeImage(join(out, 'images', `a-with-mpp_z${z}.png`));
+      assert.equal(img.width, 96);
+      const s = sharpness(img);
+      assert.ok(s < last, `z ${z}: sharpness ${s} not below ${last}`);
+      last = s;
+    }
+    // reproducible
+    const again = await synthesizeDataset({ ...common, outDir: join(root, 'again'), sourceMpp: 1, targetMpp: 0.25, augment: { annular: 0, obscuration: 0.5, motionUm: 0, stain: 0.1 } });
+    assert.equal(again.manifestHash, res.manifestHash);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('synth --psf diffraction: the same tissue at 0.5 µm/px and simulated 40x has the same blur in µm', async () => {
+  // a 1.5 µm defocus must blur a 0.25 µm/px rendering over twice as many pixels as a 0.5 µm/px one:
+  // the sharpness ratio z3/z0 (defocus 0 vs 1.5 µm) is compared after area-averaging the 40x one to 20x
+  const root = tempDir();
+  try {
+    const src = join(root, 'src');
+    mkdirSync(src);
+    writeFileSync(join(src, 't.png'), await encodePng(makeTissueLikeImage(200, 200, 21)));
+    const common = { inputs: [src], levels: 3, noise: 0, jpeg: null, seed: 1, psf: 'diffraction' as const, zStepUm: 0.5, sourceMpp: 0.5 };
+    await synthesizeDataset({ ...common, outDir: join(root, 'x20'), size: 96, targetMpp: 0.5 });
+    await synthesizeDataset({ ...common, outDir: join(root, 'x40'), size: 192, targetMpp: 0.25 });
+    const { resampleToMpp } = await import('../../src/core/resample.js');
+    const s20 = await decodeImage(join(root, 'x20', 'images', 't_z3.png'));
+    const s40 = resampleToMpp(await decodeImage(join(root, 'x40', 'images', 't_z3.png')), 0.25, 0.5);
+    const d = Math.abs(sharpness(s20) - sharpness(s40)) / sharpness(s20);
+    assert.ok(d < 0.1, `sharpness differs by ${(100 * d).toFixed(1)} %`);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
