@@ -37,11 +37,12 @@ export function slideCommand(): Command {
     .option('--min-tissue <f>', 'score crops with at least this tissue fraction', numberOption('min-tissue', 0, 1), 0.5)
     .option('--mpp <um>', "score at this resolution (µm/px) instead of the model's training resolution (needs the slide's MPP)", numberOption('mpp', 0.01, 100))
     .option('-t, --threads <n>', 'compute threads', intOption('threads', 1, 256), defaultThreads())
-    .option('--force', 'rescore slides whose outputs already exist')
+    .option('--force', 'score every slide again, even when its outputs are up to date')
     .option('--backend <name>', 'slide reader: auto, sharp, dicom, openslide', choiceOption('backend', ['auto', 'sharp', 'dicom', 'openslide'] as const), 'auto')
     .option('--thumbnail <px>', 'longer side of the thumbnail for tissue detection and heat maps', intOption('thumbnail', 64, 16384), 1024)
     .option('--kernel <name>', 'conv kernel backend (wasm-simd, reference)')
     .option('--geojson-cells', 'GeoJSON of non-overlapping map cells (areas add up in QuPath) instead of the overlapping crop squares')
+    .addHelpText('after', '\nExit codes: 0 every slide scored and passed QC; 1 some input or slide failed (wins over 3); 3 every slide scored, but at least one failed QC or got no verdict (no tissue scored).')
     .action(async (inputs: string[], opts: SlideOpts) => {
       process.exitCode = await runSlide(inputs, opts);
     });
@@ -49,7 +50,7 @@ export function slideCommand(): Command {
 
 async function runSlide(inputs: string[], opts: SlideOpts): Promise<number> {
   // loaded here, not at start-up: `focuslite --help` and the other commands never pay for it
-  const [{ dicomSeriesFiles }, { createComputeEngine }, { defaultThreshold, runSlideBatch }, { expandInputs }] = await Promise.all([
+  const [{ dicomSeriesFiles }, { createComputeEngine }, { batchExitCode, defaultThreshold, runSlideBatch }, { expandInputs }] = await Promise.all([
     import('../io/slide/index.js'), import('../runtime/compute-engine.js'), import('../pipeline/slide-batch.js'), import('../io/inputs.js'),
   ]);
   const { model, path } = await resolveModel(opts.weights);
@@ -83,27 +84,35 @@ async function runSlide(inputs: string[], opts: SlideOpts): Promise<number> {
       onSlideStart: (i, file) => bars.start(i, file),
       onSlideProgress: (done, total) => bars.progress(done, total),
       onSlideEnd: (_i, row) => bars.end(row),
+      onSlideWait: (_i, file, holder) => bars.log(`waiting ${file}: being scored by another run (pid ${holder.pid} on ${holder.hostname} since ${holder.createdAt}); coming back to it after the others`),
+      onNote: (line) => bars.log(`focuslite: ${line}`),
     });
   } finally {
     bars.stop();
     await engine.close();
   }
-  const failed = rows.filter((r) => r.status === 'error').length + errors.length;
-  const ok = rows.filter((r) => r.status === 'ok').length;
-  const skipped = rows.filter((r) => r.status === 'skipped').length;
-  const failing = rows.filter((r) => r.pass === false).length;
-  process.stderr.write(`focuslite: ${ok} slide(s) scored, ${skipped} skipped (outputs exist; --force to redo), ${failed} failed, ${failing} fail QC; summary in ${resolve(opts.output, 'summary.csv')}\n`);
-  return failed > 0 ? 1 : 0;
+  const count = (p: (r: SlideSummaryRow) => boolean): number => rows.filter(p).length;
+  const failed = count((r) => r.status === 'error') + errors.length;
+  const scored = count((r) => r.status === 'ok');
+  const skipped = count((r) => r.status === 'skipped');
+  const recomputed = count((r) => r.status === 'recomputed');
+  const failing = count((r) => r.pass === false);
+  const noVerdict = count((r) => r.status !== 'error' && r.pass === null);
+  process.stderr.write(`focuslite: ${scored} slide(s) scored, ${skipped} skipped (outputs up to date; --force to redo), ${recomputed} verdict(s) recomputed from stored scores, ${failed} failed, ${failing} fail QC, ${noVerdict} without a verdict; summary in ${resolve(opts.output, 'summary.csv')}\n`);
+  return batchExitCode(rows, errors.length);
 }
 
 /** Two bars on a TTY (overall slides with ETA, crops of the current slide); plain lines otherwise. */
 function createBars(total: number) {
   const tty = !!process.stderr.isTTY && !process.env.CI;
+  const verb = { ok: 'scored ', skipped: 'skipped', recomputed: 'verdict', error: 'failed ' } as const;
   const line = (r: SlideSummaryRow): string =>
-    r.status === 'error' ? `failed  ${r.error}`
-      : `${r.status === 'skipped' ? 'skipped' : 'scored '} ${r.slide}: ${r.crops} crops, mean ${r.mean?.toFixed(3) ?? '-'}, blur share ${r.blurShare === null ? '-' : (r.blurShare * 100).toFixed(1) + '%'}, QC ${r.pass === null ? '-' : r.pass ? 'pass' : 'FAIL'}${r.seconds ? `, ${r.seconds.toFixed(1)} s` : ''}`;
+    (r.status === 'error' ? `failed  ${r.error}`
+      : `${verb[r.status]} ${r.slide}: ${r.crops} crops, mean ${r.mean?.toFixed(3) ?? '-'}, blur share ${r.blurShare === null ? '-' : (r.blurShare * 100).toFixed(1) + '%'}, QC ${r.pass === null ? '-' : r.pass ? 'pass' : 'FAIL'}${r.seconds ? `, ${r.seconds.toFixed(1)} s` : ''}`)
+    + (r.note ? ` (${r.status === 'recomputed' ? 'recomputed from stored scores: ' : 'scored again: '}${r.note})` : '');
   if (!tty) {
-    return { start() {}, progress() {}, end: (r: SlideSummaryRow) => void process.stderr.write(line(r) + '\n'), stop() {} };
+    const log = (text: string): void => void process.stderr.write(text + '\n');
+    return { start() {}, progress() {}, end: (r: SlideSummaryRow) => log(line(r)), log, stop() {} };
   }
   const cp = cliProgress();
   const multi = new cp.MultiBar({ stream: process.stderr, hideCursor: true, clearOnComplete: false, format: '{label} [{bar}] {value}/{total} | ETA {eta_formatted}' }, cp.Presets.shades_classic);
@@ -122,6 +131,9 @@ function createBars(total: number) {
       current = null;
       multi.log(line(r) + '\n');
       overall.increment();
+    },
+    log(text: string) {
+      multi.log(text + '\n');
     },
     stop() {
       multi.stop();

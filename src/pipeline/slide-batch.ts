@@ -1,20 +1,36 @@
 /**
  * Batch whole-slide QC: for each slide, score it and write its outputs into one folder, atomically,
- * with `<name>.focus.json` written last as the completion marker (resume skips slides that have it).
- * One failing slide never stops the batch: its error goes to `errors.txt` and the summary.
+ * with `<name>.focus.json` written last as the completion marker. Resume trusts a focus.json only
+ * for the slide and settings it records (slide-resume.ts): a changed slide or a setting that
+ * changes the scores means scoring again, a setting that changes only the verdict means
+ * recomputing it from the stored tile scores. A per-slide lock file (`<name>.lock`, io/file-lock.ts)
+ * keeps concurrent runs from scoring a slide twice: a slide another live run holds is put off
+ * until the end of the list, then waited for. summary.csv is rebuilt from the whole folder after
+ * every slide (slide-summary.ts). One failing slide never stops the batch: its error goes to
+ * `errors.txt`, `<name>.failed.json` and the summary.
  */
-import { existsSync, readFileSync, appendFileSync, mkdirSync } from 'node:fs';
-import { basename, extname, join } from 'node:path';
+import { appendFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
 import type { FocusLiteModel } from '../core/model.js';
 import { parameterCount } from '../core/model.js';
 import { openSlide } from '../io/slide/index.js';
 import type { SlideReader } from '../io/slide/types.js';
 import { writeFileAtomic } from '../io/atomic.js';
+import { fileIdentity, type FileIdentity } from '../io/file-identity.js';
+import { tryLock, describeHolder, type HeldLock, type LockInfo, type LockOptions } from '../io/file-lock.js';
+import { fsReason } from '../io/fs-errors.js';
 import type { ComputeEngine } from '../runtime/compute-engine.js';
+import { FOCUS_REPORT_FORMAT, FOCUS_REPORT_VERSION, type FocusReport, type FocusReportBlur, type FocusReportSettings } from './focus-report.js';
+import { FAILURE_FORMAT, OutputFolder, type FailureRecord } from './output-folder.js';
 import { slideMetadataReport } from './slide-metadata.js';
 import { defaultThreshold as defaultThresholdOf } from '../core/score.js';
-import { scoreSlide, type SlideScore, type SlideScoreOptions } from './slide-score.js';
-import { blurShare, mapsInfo, renderHeatmap, renderMask, summaryStats, tilesCsv, tilesGeoJsonChunks } from './slide-outputs.js';
+import { assignNames, decideResume, modelFingerprint, nextFreeName, slideKeys, type ResumeDecision } from './slide-resume.js';
+import { planSlide, scoreSlide, type SlideScore, type SlideScoreOptions } from './slide-score.js';
+import { blurShare, mapsInfo, parseTilesCsv, renderHeatmap, renderMask, summaryStats, tilesCsv, tilesGeoJsonChunks, type MappedTile } from './slide-outputs.js';
+import { rowFromFailure, rowFromReport, writeFolderSummary, type FolderProblem, type SlideSummaryRow } from './slide-summary.js';
+
+export { summaryCsv, SUMMARY_HEADER, type SlideSummaryRow } from './slide-summary.js';
 
 export interface SlideQcOptions extends Omit<SlideScoreOptions, 'onProgress'> {
   outDir: string;
@@ -28,23 +44,8 @@ export interface SlideQcOptions extends Omit<SlideScoreOptions, 'onProgress'> {
   modelLabel: string;
   /** GeoJSON of the non-overlapping map cells instead of the (overlapping) crop squares */
   geojsonCells?: boolean;
-}
-
-export interface SlideSummaryRow {
-  slide: string;
-  name: string;
-  status: 'ok' | 'skipped' | 'error';
-  crops: number;
-  tissueMm2: number | null;
-  mean: number | null;
-  median: number | null;
-  p90: number | null;
-  blurShare: number | null;
-  pass: boolean | null;
-  seconds: number | null;
-  error: string;
-  /** why the slide was not scored at the resolution asked for (no MPP), else '' */
-  warning: string;
+  /** per-slide lock files: when a lock is stale (tests shorten these) */
+  lock?: LockOptions & { pollMs?: number };
 }
 
 /** Default blur threshold of a slide run: core/score's one rule (null: the user must give one). */
@@ -62,40 +63,78 @@ export function outputPaths(outDir: string, name: string) {
   };
 }
 
-/** Output names per slide: the file name without extension, made unique within a batch. */
+/** Output names per slide in an empty folder: the file name without extension, made unique within a batch. */
 export function slideNames(files: readonly string[]): string[] {
-  const seen = new Map<string, number>();
-  return files.map((f) => {
-    const stem = basename(f, extname(f));
-    const n = (seen.get(stem) ?? 0) + 1;
-    seen.set(stem, n);
-    return n === 1 ? stem : `${stem}-${n}`;
-  });
+  return assignNames(files, new Map());
+}
+
+/** This run's settings, as focus.json records them and resume compares them. */
+export function runSettings(model: FocusLiteModel, opts: SlideQcOptions): FocusReportSettings {
+  return {
+    score: {
+      model: modelFingerprint(model),
+      mpp: opts.mpp ?? null,
+      modelMpp: opts.modelMpp !== undefined ? opts.modelMpp : model.mpp ?? null,
+      cropSize: opts.cropSize ?? 235,
+      stride: opts.stride ?? 128,
+      minTissue: opts.minTissue ?? 0.5,
+      thumbnailSize: opts.thumbnailSize ?? 1024,
+      backend: opts.backend ?? 'auto',
+    },
+    verdict: { threshold: opts.threshold, maxBlurShare: opts.maxBlurShare },
+    output: { geojsonCells: !!opts.geojsonCells },
+  };
+}
+
+/** Blur share and QC verdict of scored tiles: the part of focus.json a verdict recomputation rewrites. */
+export function slideVerdict(tiles: readonly MappedTile[], threshold: number, maxBlurShare: number, mpp: number | null): { blur: FocusReportBlur; qc: FocusReport['qc'] } {
+  const share = blurShare(tiles, threshold, { mpp: mpp ?? undefined });
+  const scored = tiles.length > 0 && Number.isFinite(share.share);
+  return {
+    blur: { threshold, shareOfTissueAbove: scored ? share.share : null, ...share, share: scored ? share.share : null },
+    qc: { pass: scored ? share.share <= maxBlurShare : null, maxBlurShare, rule: 'pass when the out-of-focus share of scored tissue area <= maxBlurShare' },
+  };
+}
+
+/** Geometric mean of x and y, so areas stay right where pixels are not square. */
+function areaMpp(mpp: { x: number; y: number } | null | undefined): number | null {
+  return mpp ? Math.sqrt(mpp.x * mpp.y) : null;
+}
+
+const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+
+export interface SlideReportContext {
+  name: string;
+  identity: FileIdentity;
+  settings: FocusReportSettings;
+  /** SHA-256 of the tiles.csv written beside it (a verdict is recomputed only from that file) */
+  tilesCsvSha256: string;
 }
 
 /** Share of tissue area above the threshold + QC verdict + stats, in the form focus.json holds. */
-export function slideReport(result: SlideScore, reader: SlideReader, model: FocusLiteModel, opts: SlideQcOptions, name: string) {
+export function slideReport(result: SlideScore, reader: SlideReader, model: FocusLiteModel, opts: SlideQcOptions, ctx: SlideReportContext): FocusReport {
   const { info } = reader;
+  const { name } = ctx;
   const scores = result.tiles.map((t) => t.score);
   const stats = scores.length > 0 ? summaryStats(scores) : null;
-  // Geometric mean of x and y, so areas stay right where pixels are not square.
-  const mpp = info.mpp ? Math.sqrt(info.mpp.x * info.mpp.y) : null;
-  const share = blurShare(result.tiles, opts.threshold, { mpp: mpp ?? undefined });
+  const mpp = areaMpp(info.mpp);
   let maskPixels = 0;
   for (const v of result.tissueMask) maskPixels += v ? 1 : 0;
   const tissueMm2 = mpp ? (maskPixels * result.thumbScaleX * result.thumbScaleY * mpp * mpp) / 1e6 : null;
-  const pass = scores.length > 0 ? share.share <= opts.maxBlurShare : null;
+  const now = new Date().toISOString();
   return {
-    format: 'focuslite-slide-focus',
-    version: 1,
+    format: FOCUS_REPORT_FORMAT,
+    version: FOCUS_REPORT_VERSION,
     slide: info.path,
     name,
+    identity: ctx.identity,
+    settings: ctx.settings,
     reader: info.reader,
     slideFormat: info.format,
     dimensions: { width: info.levels[0]!.width, height: info.levels[0]!.height },
     levels: info.levels.map((l) => ({ width: l.width, height: l.height, downsample: l.downsample })),
-    mpp: info.mpp,
-    objectivePower: info.objectivePower,
+    mpp: info.mpp ?? null,
+    objectivePower: info.objectivePower ?? null,
     ...withResolutionWarning(slideMetadataReport(info), result.resolution.warning),
     scoring: {
       level: result.level,
@@ -120,16 +159,14 @@ export function slideReport(result: SlideScore, reader: SlideReader, model: Focu
     },
     cropsScored: result.tiles.length,
     score: stats,
-    blur: {
-      threshold: opts.threshold,
-      shareOfTissueAbove: scores.length > 0 ? share.share : null,
-      ...share,
-    },
-    qc: { pass, maxBlurShare: opts.maxBlurShare, rule: 'pass when the out-of-focus share of scored tissue area <= maxBlurShare' },
+    ...slideVerdict(result.tiles, opts.threshold, opts.maxBlurShare, mpp),
     maps: { ...mapsInfo(result.thumbnail.width, result.thumbnail.height, opts.threshold, opts.minTissue ?? 0.5), geojson: opts.geojsonCells ? 'cells' : 'crops' },
-    timingsMs: result.timings,
+    timingsMs: { ...result.timings },
     model: { file: opts.modelLabel, kernels: model.kernels, pooling: model.pooling, scale: model.scale, parameters: parameterCount(model), source: model.provenance.source },
-    createdAt: new Date().toISOString(),
+    tilesCsvSha256: ctx.tilesCsvSha256,
+    scoredAt: now,
+    createdAt: now,
+    outputs: { ...outputPaths(opts.outDir, name) },
   };
 }
 
@@ -143,90 +180,242 @@ function withResolutionWarning<T extends { warnings: string[] }>(report: T, warn
   return warning ? { ...report, warnings: [...report.warnings, warning] } : report;
 }
 
+
 export interface BatchEvents {
   onSlideStart?(index: number, file: string): void;
   onSlideProgress?(done: number, total: number): void;
   onSlideEnd?(index: number, row: SlideSummaryRow): void;
+  /** another live run holds the slide: it is put off to the end of the list, then waited for */
+  onSlideWait?(index: number, file: string, holder: LockInfo): void;
+  /** something the user should know that is no slide's result (a corrupt file in the folder, a stale lock taken over) */
+  onNote?(line: string): void;
 }
 
-function rowFromExisting(file: string, name: string, path: string): SlideSummaryRow {
-  const doc = JSON.parse(readFileSync(path, 'utf8'));
-  return {
-    slide: file, name, status: 'skipped', crops: doc.cropsScored ?? 0, tissueMm2: doc.tissue?.areaMm2 ?? null,
-    mean: doc.score?.mean ?? null, median: doc.score?.median ?? null, p90: doc.score?.p90 ?? null,
-    blurShare: doc.blur?.shareOfTissueAbove ?? null, pass: doc.qc?.pass ?? null, seconds: null, error: '', warning: doc.scoring?.warning ?? '',
-  };
+/** The files of a slide's outputs, written focus.json last; the old focus.json goes first, so a crash midway leaves none. */
+async function writeOutputs(paths: ReturnType<typeof outputPaths>, files: { tilesCsv?: string; geojson?: Iterable<string>; heatmap?: Uint8Array; mask?: Uint8Array }, report: FocusReport): Promise<void> {
+  rmSync(paths.focusJson, { force: true });
+  if (files.tilesCsv !== undefined) await writeFileAtomic(paths.tilesCsv, files.tilesCsv);
+  if (files.geojson !== undefined) await writeFileAtomic(paths.geojson, files.geojson);
+  if (files.heatmap !== undefined) await writeFileAtomic(paths.heatmap, files.heatmap);
+  if (files.mask !== undefined) await writeFileAtomic(paths.mask, files.mask);
+  await writeFileAtomic(paths.focusJson, JSON.stringify(report, null, 2) + '\n');
+}
+
+function geojsonOf(tiles: readonly MappedTile[], model: FocusLiteModel, opts: SlideQcOptions): Iterable<string> {
+  return tilesGeoJsonChunks(tiles, { threshold: opts.threshold, modelName: opts.modelLabel, scale: model.scale, polygons: opts.geojsonCells ? 'cells' : 'crops' });
+}
+
+function scoreOptions(model: FocusLiteModel, opts: SlideQcOptions): SlideScoreOptions {
+  return { ...opts, modelMpp: opts.modelMpp !== undefined ? opts.modelMpp : model.mpp };
 }
 
 /** Score one slide and write all its outputs; focus.json is written last. */
-export async function processSlide(file: string, name: string, model: FocusLiteModel, engine: ComputeEngine, opts: SlideQcOptions, events: BatchEvents = {}): Promise<SlideSummaryRow> {
+export async function processSlide(
+  file: string, name: string, model: FocusLiteModel, engine: ComputeEngine, opts: SlideQcOptions, events: BatchEvents = {},
+  ctx: { identity?: FileIdentity; settings?: FocusReportSettings } = {},
+): Promise<SlideSummaryRow> {
   const t0 = performance.now();
   const paths = outputPaths(opts.outDir, name);
+  const identity = ctx.identity ?? fileIdentity(file);
+  const settings = ctx.settings ?? runSettings(model, opts);
   const reader = await openSlide(file, { backend: opts.backend ?? 'auto' });
   try {
-    const result = await scoreSlide(reader, engine, { ...opts, modelMpp: opts.modelMpp !== undefined ? opts.modelMpp : model.mpp, onProgress: events.onSlideProgress });
-    const report = slideReport(result, reader, model, opts, name);
-    const legendScale = model.scale;
-    await writeFileAtomic(paths.tilesCsv, tilesCsv(result.tiles));
-    const polygons = opts.geojsonCells ? 'cells' : 'crops';
+    const result = await scoreSlide(reader, engine, { ...scoreOptions(model, opts), onProgress: events.onSlideProgress });
+    const tiles = tilesCsv(result.tiles);
+    const report = slideReport(result, reader, model, opts, { name, identity, settings, tilesCsvSha256: sha256(tiles) });
     const minTissue = opts.minTissue ?? 0.5;
-    await writeFileAtomic(paths.geojson, tilesGeoJsonChunks(result.tiles, { threshold: opts.threshold, modelName: opts.modelLabel, scale: legendScale, polygons }));
-    await writeFileAtomic(paths.heatmap, await renderHeatmap(result.thumbnail, result.thumbScaleX, result.tiles, { scale: legendScale, threshold: opts.threshold, tissueMask: result.tissueMask, minTissue }));
-    await writeFileAtomic(paths.mask, await renderMask(result.thumbnail.width, result.thumbnail.height, result.thumbScaleX, result.tiles, opts.threshold, { tissueMask: result.tissueMask, minTissue }));
-    await writeFileAtomic(paths.focusJson, JSON.stringify({ ...report, outputs: { ...paths } }, null, 2) + '\n');
-    return {
-      slide: file, name, status: 'ok', crops: result.tiles.length, tissueMm2: report.tissue.areaMm2,
-      mean: report.score?.mean ?? null, median: report.score?.median ?? null, p90: report.score?.p90 ?? null,
-      blurShare: report.blur.shareOfTissueAbove, pass: report.qc.pass, seconds: (performance.now() - t0) / 1000, error: '', warning: result.resolution.warning ?? '',
-    };
+    const heatmap = await renderHeatmap(result.thumbnail, result.thumbScaleX, result.tiles, { scale: model.scale, threshold: opts.threshold, tissueMask: result.tissueMask, minTissue });
+    const mask = await renderMask(result.thumbnail.width, result.thumbnail.height, result.thumbScaleX, result.tiles, opts.threshold, { tissueMask: result.tissueMask, minTissue });
+    await writeOutputs(paths, { tilesCsv: tiles, geojson: geojsonOf(result.tiles, model, opts), heatmap, mask }, report);
+    return { ...rowFromReport(report, 'ok', (performance.now() - t0) / 1000), slide: file };
   } finally {
     await reader.close();
   }
 }
 
-const SUMMARY_HEADER = 'slide,name,status,crops,tissue_mm2,mean,median,p90,blur_share,qc,seconds,error,warning';
-
-function csvField(v: unknown): string {
-  if (v === null || v === undefined) return '';
-  const s = typeof v === 'number' ? String(Number(v.toFixed(6))) : String(v);
-  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+/**
+ * A verdict from the stored tile scores (tiles.csv, checked against the hash focus.json recorded),
+ * with this run's threshold and max blur share; the maps that show the threshold (GeoJSON
+ * classes, heat map, mask) are redrawn on the slide's thumbnail and tissue mask, which are made
+ * again (cheap: no crop is read or scored). Returns why the slide must be scored instead when
+ * the stored scores cannot be used.
+ */
+export async function recomputeVerdict(file: string, stored: FocusReport, model: FocusLiteModel, opts: SlideQcOptions, settings: FocusReportSettings): Promise<{ row: SlideSummaryRow } | { rescore: string }> {
+  const t0 = performance.now();
+  const paths = outputPaths(opts.outDir, stored.name);
+  let text: string;
+  try {
+    text = readFileSync(paths.tilesCsv, 'utf8');
+  } catch (err) {
+    return { rescore: `${paths.tilesCsv}: cannot read the stored tile scores (${fsReason(err)})` };
+  }
+  if (sha256(text) !== stored.tilesCsvSha256) return { rescore: `${paths.tilesCsv}: not the tile scores ${paths.focusJson} was written with` };
+  let tiles: MappedTile[];
+  try {
+    tiles = parseTilesCsv(text);
+  } catch (err) {
+    return { rescore: `${paths.tilesCsv}: ${err instanceof Error ? err.message : String(err)}` };
+  }
+  const verdict = slideVerdict(tiles, opts.threshold, opts.maxBlurShare, areaMpp(stored.mpp));
+  const files: Parameters<typeof writeOutputs>[1] = {};
+  const thresholdChanged = stored.blur.threshold !== opts.threshold;
+  if (thresholdChanged) {
+    const reader = await openSlide(file, { backend: opts.backend ?? 'auto' });
+    try {
+      const plan = await planSlide(reader, scoreOptions(model, opts));
+      const { width, height } = plan.thumbnail;
+      if (width !== stored.maps.thumbnail.width || height !== stored.maps.thumbnail.height) {
+        return { rescore: `thumbnail is ${width}x${height}, the stored maps ${stored.maps.thumbnail.width}x${stored.maps.thumbnail.height}` };
+      }
+      const minTissue = opts.minTissue ?? 0.5;
+      files.heatmap = await renderHeatmap(plan.thumbnail, plan.thumbScaleX, tiles, { scale: model.scale, threshold: opts.threshold, tissueMask: plan.tissueMask, minTissue });
+      files.mask = await renderMask(width, height, plan.thumbScaleX, tiles, opts.threshold, { tissueMask: plan.tissueMask, minTissue });
+    } finally {
+      await reader.close();
+    }
+  }
+  if (thresholdChanged || stored.settings.output.geojsonCells !== !!opts.geojsonCells) files.geojson = geojsonOf(tiles, model, opts);
+  const report: FocusReport = {
+    ...stored,
+    slide: file,
+    settings,
+    ...verdict,
+    maps: { ...mapsInfo(stored.maps.thumbnail.width, stored.maps.thumbnail.height, opts.threshold, opts.minTissue ?? 0.5), geojson: opts.geojsonCells ? 'cells' : 'crops' },
+    createdAt: new Date().toISOString(),
+  };
+  await writeOutputs(paths, files, report);
+  return { row: { ...rowFromReport(report, 'recomputed', (performance.now() - t0) / 1000), slide: file } };
 }
 
-export function summaryCsv(rows: readonly SlideSummaryRow[]): string {
-  const lines = rows.map((r) =>
-    [r.slide, r.name, r.status, r.crops, r.tissueMm2, r.mean, r.median, r.p90, r.blurShare, r.pass === null ? '' : r.pass ? 'pass' : 'fail', r.seconds, r.error, r.warning]
-      .map(csvField)
-      .join(','),
-  );
-  return [SUMMARY_HEADER, ...lines].join('\n') + '\n';
+/** The slide (real path) an output name belongs to now, or null when it is free. */
+function nameOwner(folder: OutputFolder, name: string): string | null {
+  const f = folder.readFocus(name);
+  if (f?.kind === 'ok') return f.report.identity.path;
+  if (f?.kind === 'outdated' && f.slide) return slideKeys(f.slide).values().next().value ?? null;
+  return folder.readFailure(name)?.key ?? null;
 }
 
-/** Run the batch; the summary is rewritten after every slide so a crash keeps what was done. */
+function oneLine(err: unknown, file: string): string {
+  const msg = (err instanceof Error ? err.message : String(err)).split('\n')[0]!;
+  return msg.includes(file) ? msg : `${file}: ${msg}`;
+}
+
+/**
+ * Run the batch. Returns one row per file, in list order; summary.csv is rebuilt from the whole
+ * output folder after every slide, so a crash keeps what was done and overlapping runs keep
+ * each other's rows.
+ */
 export async function runSlideBatch(files: readonly string[], model: FocusLiteModel, engine: ComputeEngine, opts: SlideQcOptions, events: BatchEvents = {}): Promise<SlideSummaryRow[]> {
   mkdirSync(opts.outDir, { recursive: true });
-  const names = slideNames(files);
+  const folder = new OutputFolder(opts.outDir);
+  const settings = runSettings(model, opts);
+  const names = assignNames(files, folder.owners());
   const errorsFile = join(opts.outDir, 'errors.txt');
-  const rows: SlideSummaryRow[] = [];
-  for (let i = 0; i < files.length; i++) {
-    const file = files[i]!, name = names[i]!;
+  const rows: SlideSummaryRow[] = new Array(files.length);
+  const told = new Set<string>();
+
+  const takenBesides = (i: number, avoid: ReadonlySet<string>): Set<string> =>
+    new Set([...folder.owners().keys(), ...names.filter((_, j) => j !== i), ...avoid]);
+
+  const scoreLocked = async (i: number, file: string, name: string): Promise<SlideSummaryRow> => {
     events.onSlideStart?.(i, file);
-    const done = outputPaths(opts.outDir, name).focusJson;
-    let row: SlideSummaryRow;
-    if (!opts.force && existsSync(done)) {
-      row = rowFromExisting(file, name, done);
-    } else {
+    const paths = outputPaths(opts.outDir, name);
+    let identity: FileIdentity | null = null;
+    try {
+      identity = fileIdentity(file);
+      const decision: ResumeDecision = decideResume(folder.readFocus(name), paths.focusJson, identity, settings, !!opts.force);
+      if (decision.action === 'skip') return { ...rowFromReport(decision.report, 'skipped', null), slide: file };
+      let note = decision.action === 'score' ? decision.reason : null;
+      if (decision.action === 'recompute') {
+        const r = await recomputeVerdict(file, decision.report, model, opts, settings);
+        if ('row' in r) return { ...r.row, note: [...decision.verdict, ...decision.output].join(', ') };
+        note = `stored tile scores not usable: ${r.rescore}`;
+      }
+      const row = await processSlide(file, name, model, engine, opts, events, { identity, settings });
+      rmSync(folder.failedPath(name), { force: true });
+      return note ? { ...row, note } : row;
+    } catch (err) {
+      const line = oneLine(err, file);
+      appendFileSync(errorsFile, `${new Date().toISOString()}\t${line}\n`);
+      const record: FailureRecord = {
+        format: FAILURE_FORMAT, version: 1, slide: file, name, identity,
+        key: identity?.path ?? [...slideKeys(file)].pop()!, error: line, createdAt: new Date().toISOString(),
+      };
+      await writeFileAtomic(folder.failedPath(name), JSON.stringify(record, null, 2) + '\n');
+      return rowFromFailure(record);
+    }
+  };
+
+  /** One slide under its lock; 'busy' when another live run holds it and `wait` is false. */
+  const attempt = async (i: number, wait: boolean): Promise<SlideSummaryRow | 'busy'> => {
+    const file = files[i]!;
+    const keys = slideKeys(file);
+    const owner = [...keys].pop()!;
+    const avoid = new Set<string>();
+    let name = names[i]!;
+    let toldWait = false;
+    for (;;) {
+      const got = tryLock(join(opts.outDir, `${name}.lock`), owner, opts.lock);
+      if (!got.acquired) {
+        if (!keys.has(got.holder.owner)) {
+          // another slide is being written under this name: take the next free one
+          avoid.add(name);
+          name = nextFreeName(file, takenBesides(i, avoid));
+          continue;
+        }
+        if (!toldWait) events.onSlideWait?.(i, file, got.holder);
+        toldWait = true;
+        if (!wait) return 'busy';
+        await new Promise((r) => setTimeout(r, opts.lock?.pollMs ?? 250));
+        continue;
+      }
+      const lock: HeldLock = got.lock;
       try {
-        row = await processSlide(file, name, model, engine, opts, events);
-      } catch (err) {
-        const msg = (err instanceof Error ? err.message : String(err)).split('\n')[0]!;
-        const line = msg.includes(file) ? msg : `${file}: ${msg}`;
-        appendFileSync(errorsFile, `${new Date().toISOString()}\t${line}\n`);
-        row = { slide: file, name, status: 'error', crops: 0, tissueMm2: null, mean: null, median: null, p90: null, blurShare: null, pass: null, seconds: null, error: line, warning: '' };
+        if (got.tookOver) events.onNote?.(`${lock.path}: took over a stale lock (${got.tookOver.info ? describeHolder(got.tookOver.info) + ': ' : ''}${got.tookOver.reason})`);
+        const ownerNow = nameOwner(folder, name);
+        if (ownerNow !== null && !keys.has(ownerNow)) {
+          avoid.add(name);
+          name = nextFreeName(file, takenBesides(i, avoid));
+          continue;
+        }
+        names[i] = name;
+        return await scoreLocked(i, file, name);
+      } finally {
+        lock.release();
       }
     }
-    rows.push(row);
+  };
+
+  const finish = async (i: number, row: SlideSummaryRow): Promise<void> => {
+    rows[i] = row;
     events.onSlideEnd?.(i, row);
-    await writeFileAtomic(join(opts.outDir, 'summary.csv'), summaryCsv(rows));
+    const { problems } = await writeFolderSummary(folder);
+    reportProblems(problems);
+  };
+  const reportProblems = (problems: readonly FolderProblem[]): void => {
+    for (const p of problems) {
+      const line = `${p.path}: ${p.reason}; not in summary.csv until its slide is run again`;
+      if (told.has(line)) continue;
+      told.add(line);
+      events.onNote?.(line);
+    }
+  };
+
+  const deferred: number[] = [];
+  for (let i = 0; i < files.length; i++) {
+    const r = await attempt(i, false);
+    if (r === 'busy') deferred.push(i);
+    else await finish(i, r);
   }
+  for (const i of deferred) await finish(i, (await attempt(i, true)) as SlideSummaryRow);
   return rows;
+}
+
+/**
+ * The exit code of a batch (README, Exit codes): 1 when any input failed (1 wins), else 3 when
+ * any slide did not pass QC (failed it, or got no verdict: no tissue scored), else 0.
+ */
+export function batchExitCode(rows: readonly SlideSummaryRow[], inputErrors = 0): 0 | 1 | 3 {
+  if (inputErrors > 0 || rows.some((r) => r.status === 'error')) return 1;
+  return rows.every((r) => r.pass === true) ? 0 : 3;
 }

@@ -81,6 +81,26 @@ export function tilesCsv(tiles: readonly ScoredTile[]): string {
   }));
 }
 
+/**
+ * Tiles back from tilesCsv's text (scores and fractions as written: 6 decimals), for a verdict
+ * recomputed from stored scores. Throws a one-line reason on any malformed row.
+ */
+export function parseTilesCsv(text: string): MappedTile[] {
+  const lines = text.split('\n');
+  if (lines[0] !== TILES_CSV_HEADER) throw new Error('tiles.csv header is not the expected one');
+  if (lines[lines.length - 1] !== '') throw new Error('tiles.csv is truncated (no final newline)');
+  const tiles: MappedTile[] = [];
+  for (let i = 1; i < lines.length - 1; i++) {
+    const f = lines[i]!.split(',');
+    const v = f.map((s) => (s === '' ? NaN : Number(s)));
+    if (f.length !== 11 || [0, 1, 2, 3, 6, 7, 8, 9].some((k) => !Number.isInteger(v[k])) || !Number.isFinite(v[5]!) || !Number.isFinite(v[10]!)) {
+      throw new Error(`tiles.csv line ${i + 1} is malformed`);
+    }
+    tiles.push({ x: v[0]!, y: v[1]!, w: v[2]!, h: v[3]!, score: v[4]!, tissue: v[5]!, cell: { x: v[6]!, y: v[7]!, w: v[8]!, h: v[9]!, tissue: v[10]! } });
+  }
+  return tiles;
+}
+
 // ---------------------------------------------------------------------------------------------
 // GeoJSON (QuPath)
 

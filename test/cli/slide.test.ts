@@ -54,7 +54,7 @@ test('slide on a folder with a good and a corrupt slide: exit 1, outputs for the
   for (const f of outputs(out, 'tissue')) assert.ok(existsSync(f), `missing ${f}`);
   for (const f of outputs(out, 'broken')) assert.ok(!existsSync(f), `unexpected ${f}`);
   const summary = readFileSync(join(out, 'summary.csv'), 'utf8').trimEnd().split('\n');
-  assert.equal(summary[0], 'slide,name,status,crops,tissue_mm2,mean,median,p90,blur_share,qc,seconds,error,warning');
+  assert.equal(summary[0], 'slide,name,status,crops,tissue_mm2,mean,median,p90,blur_share,qc,seconds,error,warning,threshold,max_blur_share,scored_at');
   assert.equal(summary.length, 3);
   // Folder contents are sorted: broken.svs first.
   assert.ok(summary[1]!.startsWith(`${bad},broken,error,0,`));
@@ -83,7 +83,7 @@ test('slide on a folder with a good and a corrupt slide: exit 1, outputs for the
   const err = res.stderr.trimEnd().split('\n');
   assert.ok(err.some((l) => l.startsWith(`failed  ${bad}: `)), res.stderr);
   assert.ok(err.some((l) => l.startsWith(`scored  ${good}: ${crops} crops`)), res.stderr);
-  assert.match(err[err.length - 1]!, /^focuslite: 1 slide\(s\) scored, 0 skipped \(outputs exist; --force to redo\), 1 failed, [01] fail QC; summary in /);
+  assert.match(err[err.length - 1]!, /^focuslite: 1 slide\(s\) scored, 0 skipped \(outputs up to date; --force to redo\), 0 verdict\(s\) recomputed from stored scores, 1 failed, [01] fail QC, 0 without a verdict; summary in /);
 
   // A second run skips the finished slide (its focus.json untouched) and retries the failed one.
   const mtime = statSync(join(out, 'tissue.focus.json')).mtimeMs;
@@ -97,8 +97,10 @@ test('slide on a folder with a good and a corrupt slide: exit 1, outputs for the
   assert.equal(forced.code, 0, forced.stderr);
   assert.match(forced.stderr, /focuslite: 1 slide\(s\) scored, 0 skipped .*, 0 failed/);
   const summary2 = readFileSync(join(out, 'summary.csv'), 'utf8').trimEnd().split('\n');
-  assert.equal(summary2.length, 2);
-  assert.equal(Number(summary2[1]!.split(',')[3]), crops, 'same crops with 2 threads');
+  // summary.csv covers the folder: the broken slide's row (from the earlier runs) stays.
+  assert.equal(summary2.length, 3);
+  assert.ok(summary2[1]!.startsWith(`${bad},broken,error,`));
+  assert.equal(Number(summary2[2]!.split(',')[3]), crops, 'same crops with 2 threads');
 });
 
 test('a relative-scale model without --threshold is a clear one-line error; with --threshold it runs', async () => {
@@ -109,7 +111,9 @@ test('a relative-scale model without --threshold is a clear one-line error; with
   assert.equal(res.stderr, `focuslite: ${relModel}: relative-scale model (PLCC-trained) carries no threshold and has no absolute blur level; pass --threshold <score>\n`);
   assert.ok(!existsSync(out), 'nothing written');
   const ok = run('slide', good, '-o', out, '-w', relModel, '-t', '1', '--thumbnail', '512', '--threshold', '0.5');
-  assert.equal(ok.code, 0, ok.stderr);
+  // Relative scores of this model lie above 0.5 everywhere: the slide fails QC, exit code 3.
+  assert.equal(ok.code, 3, ok.stderr);
+  assert.match(ok.stderr, /, 1 fail QC, /);
   const focus = JSON.parse(readFileSync(join(out, 'tissue.focus.json'), 'utf8'));
   assert.equal(focus.blur.threshold, 0.5);
   assert.equal(focus.model.scale, 'relative');

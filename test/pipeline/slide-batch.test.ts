@@ -146,12 +146,15 @@ test('first run: every good slide gets its 5 outputs; the corrupt one is reporte
   assert.equal(errors[0]!.split('\t')[1], bad.error);
 
   const summary = parseCsv(readFileSync(join(OUT, 'summary.csv'), 'utf8'));
-  assert.equal(readFileSync(join(OUT, 'summary.csv'), 'utf8').split('\n')[0], 'slide,name,status,crops,tissue_mm2,mean,median,p90,blur_share,qc,seconds,error,warning');
-  assert.deepEqual(summary.map((r) => [r.slide, r.status, r.qc]), [
-    [slides.sharp, 'ok', 'pass'], [slides.bad, 'error', ''], [slides.half, 'ok', 'fail'], [slides.blank, 'ok', ''],
+  assert.equal(readFileSync(join(OUT, 'summary.csv'), 'utf8').split('\n')[0], 'slide,name,status,crops,tissue_mm2,mean,median,p90,blur_share,qc,seconds,error,warning,threshold,max_blur_share,scored_at');
+  // One row per slide of the folder, in slide path order.
+  assert.deepEqual(summary.map((r) => [r.slide, r.status, r.qc, r.threshold, r.max_blur_share]), [
+    [slides.blank, 'ok', '', '3', '0.1'], [slides.bad, 'error', '', '', ''], [slides.half, 'ok', 'fail', '3', '0.1'], [slides.sharp, 'ok', 'pass', '3', '0.1'],
   ]);
   assert.equal(summary[1]!.error, bad.error);
-  assert.equal(Number(summary[0]!.crops), firstRun[0]!.crops);
+  assert.equal(Number(summary[3]!.crops), firstRun[0]!.crops);
+  assert.equal(summary[3]!.scored_at, readFocus('sharp-with-mpp').scoredAt);
+  assert.ok(!readdirSync(OUT).some((f) => f.endsWith('.lock')), 'no lock left behind');
 });
 
 test('focus.json fields are present and consistent with tiles.csv and the GeoJSON', sharedOnly(), async () => {
@@ -323,7 +326,7 @@ test('second run skips slides whose focus.json exists (outputs untouched) and re
   }
   assert.equal(readFileSync(join(OUT, 'errors.txt'), 'utf8').trimEnd().split('\n').length, 2, 'the failure is appended again');
   const summary = parseCsv(readFileSync(join(OUT, 'summary.csv'), 'utf8'));
-  assert.deepEqual(summary.map((r) => [r.status, r.qc]), [['skipped', 'pass'], ['error', ''], ['skipped', 'fail'], ['skipped', '']]);
+  assert.deepEqual(summary.map((r) => [r.status, r.qc]), [['ok', ''], ['error', ''], ['ok', 'fail'], ['ok', 'pass']]);
 
   // A damaged output of a completed slide is only rewritten with force.
   writeFileSync(outputPaths(OUT, 'half-blurred').tilesCsv, 'damaged\n');
@@ -334,8 +337,10 @@ test('second run skips slides whose focus.json exists (outputs untouched) and re
   // Same scores as the first run (2 threads then, 1 thread now).
   assert.ok(Math.abs(forced[0]!.mean! - firstRun[2]!.mean!) < 1e-9);
   assert.ok(Math.abs(forced[0]!.blurShare! - firstRun[2]!.blurShare!) < 1e-12);
-  // summary.csv describes the latest batch only.
-  assert.equal(parseCsv(readFileSync(join(OUT, 'summary.csv'), 'utf8')).length, 1);
+  // summary.csv still describes every slide of the folder, not only this run's one.
+  const after = parseCsv(readFileSync(join(OUT, 'summary.csv'), 'utf8'));
+  assert.deepEqual(after.map((r) => r.slide), [slides.blank, slides.bad, slides.half, slides.sharp]);
+  assert.equal(after[2]!.scored_at, readFocus('half-blurred').scoredAt);
 });
 
 test('scoreSlide at --mpp 0.5 on a 0.25 µm/px slide: factor 2, read from level 1, level-0 tiles twice the crop', sharedOnly(), async () => {
@@ -392,13 +397,14 @@ test('defaultThreshold, slideNames and summaryCsv', () => {
   assert.deepEqual(slideNames(['/a/s1.svs', '/b/s1.tif', '/c/s2.ndpi', '/d/s1.svs']), ['s1', 's1-2', 's2', 's1-3']);
 
   const row = (o: Partial<SlideSummaryRow>): SlideSummaryRow => ({
-    slide: 's.svs', name: 's', status: 'ok', crops: 3, tissueMm2: null, mean: 1.23456789, median: 1, p90: 2, blurShare: 0.5, pass: false, seconds: 1.5, error: '', warning: '', ...o,
+    slide: 's.svs', name: 's', status: 'ok', crops: 3, tissueMm2: null, mean: 1.23456789, median: 1, p90: 2, blurShare: 0.5, pass: false,
+    threshold: 3, maxBlurShare: 0.1, seconds: 1.5, scoredAt: '2026-12-02T00:00:00.000Z', error: '', warning: '', ...o,
   });
   const csv = summaryCsv([row({}), row({ pass: true, warning: 'no MPP, level 0' }), row({ status: 'error', pass: null, mean: null, error: 'x.svs: bad, "really"' })]);
   assert.deepEqual(csv.trimEnd().split('\n'), [
-    'slide,name,status,crops,tissue_mm2,mean,median,p90,blur_share,qc,seconds,error,warning',
-    's.svs,s,ok,3,,1.234568,1,2,0.5,fail,1.5,,',
-    's.svs,s,ok,3,,1.234568,1,2,0.5,pass,1.5,,"no MPP, level 0"',
-    's.svs,s,error,3,,,1,2,0.5,,1.5,"x.svs: bad, ""really""",',
+    'slide,name,status,crops,tissue_mm2,mean,median,p90,blur_share,qc,seconds,error,warning,threshold,max_blur_share,scored_at',
+    's.svs,s,ok,3,,1.234568,1,2,0.5,fail,1.5,,,3,0.1,2026-12-02T00:00:00.000Z',
+    's.svs,s,ok,3,,1.234568,1,2,0.5,pass,1.5,,"no MPP, level 0",3,0.1,2026-12-02T00:00:00.000Z',
+    's.svs,s,error,3,,,1,2,0.5,,1.5,"x.svs: bad, ""really""",,3,0.1,2026-12-02T00:00:00.000Z',
   ]);
 });
