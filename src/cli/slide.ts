@@ -84,7 +84,7 @@ async function runSlide(inputs: string[], opts: SlideOpts): Promise<number> {
       onSlideStart: (i, file) => bars.start(i, file),
       onSlideProgress: (done, total) => bars.progress(done, total),
       onSlideEnd: (_i, row) => bars.end(row),
-      onSlideWait: (_i, file, holder) => bars.log(`waiting ${file}: being scored by another run (pid ${holder.pid} on ${holder.hostname} since ${holder.createdAt}); coming back to it after the others`),
+      onSlideWait: (_i, file, holder, later) => bars.log(`waiting ${file}: being scored by another run (pid ${holder.pid} on ${holder.hostname} since ${holder.createdAt}); ${later ? 'coming back to it after the others' : 'waiting for it to finish'}`),
       onNote: (line) => bars.log(`focuslite: ${line}`),
     });
   } finally {

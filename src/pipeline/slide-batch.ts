@@ -185,8 +185,8 @@ export interface BatchEvents {
   onSlideStart?(index: number, file: string): void;
   onSlideProgress?(done: number, total: number): void;
   onSlideEnd?(index: number, row: SlideSummaryRow): void;
-  /** another live run holds the slide: it is put off to the end of the list, then waited for */
-  onSlideWait?(index: number, file: string, holder: LockInfo): void;
+  /** another live run holds the slide: it is put off to the end of the list (`later`), then waited for */
+  onSlideWait?(index: number, file: string, holder: LockInfo, later: boolean): void;
   /** something the user should know that is no slide's result (a corrupt file in the folder, a stale lock taken over) */
   onNote?(line: string): void;
 }
@@ -363,7 +363,7 @@ export async function runSlideBatch(files: readonly string[], model: FocusLiteMo
           name = nextFreeName(file, takenBesides(i, avoid));
           continue;
         }
-        if (!toldWait) events.onSlideWait?.(i, file, got.holder);
+        if (!toldWait) events.onSlideWait?.(i, file, got.holder, !wait);
         toldWait = true;
         if (!wait) return 'busy';
         await new Promise((r) => setTimeout(r, opts.lock?.pollMs ?? 250));
