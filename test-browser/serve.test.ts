@@ -33,7 +33,7 @@ before(async () => {
   const score = await resolveModel();
   const slide = await resolveModel(defaultModelPath('1k-zlevel'));
   server = await startServer({
-    outDir: fx.out, slideRoots: fx.roots, port: 0, scoreModel: score.model, scoreModelLabel: score.path,
+    outDir: fx.out, slideRoots: fx.roots, port: 0, scoreModel: score.model, scoreModelLabel: score.label,
     jobs: { model: slide.model, modelLabel: slide.path, threshold: 3, threads: 1 },
   });
   // --no-sandbox: CI runs as root, where chromium's sandbox cannot start
@@ -104,7 +104,7 @@ test('a PNG dropped on the page is scored in the browser (core + WebAssembly) to
   const lib = await scoreImage((await resolveModel()).model, png);
   assert.ok(Math.abs(got - lib.score) <= 1e-9, `browser ${got} vs library ${lib.score}`);
   assert.match(kernel ?? '', /wasm-simd/);
-  assert.match(kernel ?? '', /focuslite-1k\.json/);
+  assert.match(kernel ?? '', /focuslite-1k-zlevel\.json/);
   await page.screenshot({ path: join(shots, 'score-in-page.png'), fullPage: true });
   assert.deepEqual(errors, []);
   await page.close();

@@ -1,7 +1,7 @@
 /** `focuslite serve <output-dir>`: review a batch in the browser (cohort table, slide viewer, scoring). */
 import { Command } from 'commander';
 import { resolve } from 'node:path';
-import { defaultModelPath, resolveModel } from '../io/model-source.js';
+import { DEFAULT_MODEL_HELP, resolveModel } from '../io/model-source.js';
 import { defaultThreads } from '../runtime/threads.js';
 import { intOption } from './options.js';
 
@@ -24,7 +24,7 @@ export function serveCommand(): Command {
     .option('-p, --port <n>', 'port (0: any free port)', intOption('port', 0, 65535), 8080)
     .option('--host <addr>', 'address to bind; anything but loopback needs --token', '127.0.0.1')
     .option('--token <secret>', 'access token (or FOCUSLITE_TOKEN); required with a non-loopback --host')
-    .option('-w, --weights <file>', 'model for POST /api/score and the page\'s scoring (default: the built-in model of `score`)')
+    .option('-w, --weights <file>', `model for POST /api/score, the page's scoring and background jobs (default: ${DEFAULT_MODEL_HELP})`)
     .option('--max-upload <MB>', 'largest image accepted by POST /api/score', intOption('max-upload', 1, 1024), 32)
     .option('--cache-mb <MB>', 'memory for cached Deep Zoom tiles', intOption('cache-mb', 1, 16384), 64)
     .option('-t, --threads <n>', 'compute threads of background jobs', intOption('threads', 1, 256), defaultThreads())
@@ -34,12 +34,13 @@ export function serveCommand(): Command {
       ]);
       const token = resolveToken(opts.host, opts.token);
       const score = await resolveModel(opts.weights);
-      const slide = await resolveModel(defaultModelPath('1k-zlevel'));
+      const threshold = defaultThreshold(score.model);
+      if (threshold === null) throw new Error(`${score.path}: relative-scale model carries no threshold; background jobs need one (use a z-level model or one with a threshold)`);
       const server = await startServer({
         outDir: resolve(outDir), slideRoots: opts.slides, host: opts.host, port: opts.port, token,
-        scoreModel: score.model, scoreModelLabel: score.path, maxUploadBytes: opts.maxUpload * 1024 * 1024,
+        scoreModel: score.model, scoreModelLabel: score.label, maxUploadBytes: opts.maxUpload * 1024 * 1024,
         tiles: { cacheBytes: opts.cacheMb * 1024 * 1024 },
-        jobs: { model: slide.model, modelLabel: slide.path, threshold: defaultThreshold(slide.model) ?? 3, threads: opts.threads },
+        jobs: { model: score.model, modelLabel: score.path, threshold, threads: opts.threads },
         version: packageVersion(),
       });
       const roots = server.slideRoots.map((r) => r.real).join(', ') || 'none (slides cannot be viewed: pass --slides <dir>)';

@@ -6,20 +6,19 @@
  */
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { basename, dirname, extname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FocusLiteModel } from '../core/model.js';
 import { modelToJson } from '../core/weights.js';
-import { decodeImage, DecodeError, probeImage } from '../io/decode.js';
+import { probeImage } from '../io/decode.js';
 import { outputPaths } from '../pipeline/slide-batch.js';
 import { toRecord } from '../pipeline/score-output.js';
-import { WHOLE_IMAGE_PIXELS } from '../pipeline/score-files.js';
-import { DEFAULT_CROP, DEFAULT_STRIDE } from '../core/model.js';
+import { scoreFiles, WHOLE_IMAGE_PIXELS } from '../pipeline/score-files.js';
 import { ByteBudget } from '../runtime/byte-budget.js';
 import { createComputeEngine, type ComputeEngine } from '../runtime/compute-engine.js';
-import { transferablePixels } from '../runtime/compute-task.js';
 import { isLoopback, requestToken, TOKEN_COOKIE, tokensEqual } from './auth.js';
 import { CohortIndex, cohortCsv, type CohortEntry } from './cohort.js';
 import { dziXml } from './dzi.js';
@@ -280,21 +279,25 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     const body = req.body;
     if (!Buffer.isBuffer(body) || body.length === 0) return jsonError(reply, 415, 'send the image bytes as the body (Content-Type image/png, image/jpeg, image/tiff, image/webp or application/octet-stream)');
     const q = req.query as { grid?: string; name?: string };
-    const name = typeof q.name === 'string' && q.name !== '' ? q.name.slice(0, 200) : 'upload';
+    const name = typeof q.name === 'string' && q.name !== '' ? basename(q.name).slice(0, 200) : 'upload';
+    // the header is checked before anything is decoded or written
     const { width, height } = await probeImage(body, name).catch((e: unknown) => { throw new HttpError(422, e instanceof Error ? e.message : String(e)); });
     if (width * height > maxScorePixels) return jsonError(reply, 413, `${name}: image is ${width}x${height}, more than the ${maxScorePixels}-pixel limit of this server`);
-    if (width < DEFAULT_CROP || height < DEFAULT_CROP) return jsonError(reply, 422, `${name}: image is ${width}x${height}, smaller than one ${DEFAULT_CROP}x${DEFAULT_CROP} crop`);
     const bytes = width * height * 3;
     await scoreBudget.acquire(bytes);
+    // scored by the same code as `focuslite score` (resolution tags, limits, errors), from a private temporary file
+    const dir = await mkdtemp(join(tmpdir(), 'focuslite-upload-'));
     try {
-      const image = await decodeImage(body, name, { maxPixels: maxScorePixels }).catch((e: unknown) => {
-        throw new HttpError(e instanceof DecodeError ? 422 : 500, e instanceof Error ? e.message : String(e));
-      });
-      const res = await scoreEngine.run({ width: image.width, height: image.height, pixels: transferablePixels(image.data), cropSize: DEFAULT_CROP, stride: DEFAULT_STRIDE, label: name });
-      const grid = q.grid === '1' || q.grid === 'true';
-      return [toRecord({ ...res, file: name, width: image.width, height: image.height, decodeMs: 0 }, grid)];
+      const file = join(dir, 'upload' + (extname(name) || '.img'));
+      await writeFile(file, body);
+      for await (const r of scoreFiles([file], opts.scoreModel, { engine: scoreEngine, threads: 1, maxPixels: maxScorePixels })) {
+        if (!r.ok) throw new HttpError(422, r.error.split(file).join(name));
+        return [toRecord({ ...r, file: name }, q.grid === '1' || q.grid === 'true', { label: opts.scoreModelLabel, scale: opts.scoreModel.scale })];
+      }
+      throw new HttpError(500, 'no result');
     } finally {
       scoreBudget.release(bytes);
+      await rm(dir, { recursive: true, force: true });
     }
   });
 

@@ -27,7 +27,7 @@ before(async () => {
   const score = await resolveModel();
   const slide = await resolveModel(defaultModelPath('1k-zlevel'));
   base = {
-    outDir: fx.out, slideRoots: fx.roots, port: 0, scoreModel: score.model, scoreModelLabel: score.path,
+    outDir: fx.out, slideRoots: fx.roots, port: 0, scoreModel: score.model, scoreModelLabel: score.label,
     jobs: { model: slide.model, modelLabel: slide.path, threshold: 3, threads: 1 }, maxUploadBytes: 4 * 1024 * 1024,
   };
   server = await startServer(base);
