@@ -11,7 +11,6 @@ import { compareCommand } from './compare.js';
 import { cvCommand } from './cv.js';
 import { synthCommand } from './synth.js';
 import { trainCommand } from './train.js';
-import { serveCommand } from './serve.js';
 
 export const commandFactories: Array<() => Command> = [
   demoCommand,
@@ -24,5 +23,4 @@ export const commandFactories: Array<() => Command> = [
   cvCommand,
   synthCommand,
   trainCommand,
-  serveCommand,
 ];

@@ -24,6 +24,7 @@ interface SlideOpts {
   thumbnail: number;
   kernel?: string;
   geojsonCells?: boolean;
+  modality: 'auto' | 'brightfield' | 'fluorescence';
 }
 
 export function slideCommand(): Command {
@@ -41,8 +42,9 @@ export function slideCommand(): Command {
     .option('--backend <name>', 'slide reader: auto, sharp, dicom, openslide', choiceOption('backend', ['auto', 'sharp', 'dicom', 'openslide'] as const), 'auto')
     .option('--thumbnail <px>', 'longer side of the thumbnail for tissue detection and heat maps', intOption('thumbnail', 64, 16384), 1024)
     .option('--kernel <name>', 'conv kernel backend (wasm-simd, reference)')
+    .option('--modality <name>', 'auto (fluorescence slides are reported as unsupported), brightfield, or fluorescence (inverted tissue detector, hvs-maxpol-1 instead of the model; needs --threshold)', choiceOption('modality', ['auto', 'brightfield', 'fluorescence'] as const), 'auto')
     .option('--geojson-cells', 'GeoJSON of non-overlapping map cells (areas add up in QuPath) instead of the overlapping crop squares')
-    .addHelpText('after', '\nExit codes: 0 every slide scored and passed QC; 1 some input or slide failed (wins over 3); 3 every slide scored, but at least one failed QC or got no verdict (no tissue scored).')
+    .addHelpText('after', '\nExit codes: 0 every slide scored and passed QC; 1 some input or slide failed (wins over 3); 3 every slide scored, but at least one failed QC or got no verdict (no tissue found, unsupported modality).')
     .action(async (inputs: string[], opts: SlideOpts) => {
       process.exitCode = await runSlide(inputs, opts);
     });
@@ -50,11 +52,16 @@ export function slideCommand(): Command {
 
 async function runSlide(inputs: string[], opts: SlideOpts): Promise<number> {
   // loaded here, not at start-up: `focuslite --help` and the other commands never pay for it
-  const [{ dicomSeriesFiles }, { createComputeEngine }, { batchExitCode, defaultThreshold, runSlideBatch }, { expandInputs }] = await Promise.all([
-    import('../io/slide/index.js'), import('../runtime/compute-engine.js'), import('../pipeline/slide-batch.js'), import('../io/inputs.js'),
+  const [{ dicomSeriesFiles }, { createComputeEngine }, { batchExitCode, defaultThreshold, runSlideBatch }, { expandInputs }, { FLUORESCENCE_MEASURE }] = await Promise.all([
+    import('../io/slide/index.js'), import('../runtime/compute-engine.js'), import('../pipeline/slide-batch.js'), import('../io/inputs.js'), import('../pipeline/slide-modality.js'),
   ]);
   const { model, path } = await resolveModel(opts.weights);
-  const threshold = opts.threshold ?? defaultThreshold(model);
+  const fluorescence = opts.modality === 'fluorescence';
+  const threshold = fluorescence ? opts.threshold ?? null : opts.threshold ?? defaultThreshold(model);
+  if (threshold === null && fluorescence) {
+    // hvs-maxpol-1 has no absolute scale; README (Fluorescence) gives the figures of the shared DAPI slide.
+    throw new Error('--modality fluorescence scores with hvs-maxpol-1, a relative scale: pass --threshold <score> (on a DAPI slide in focus, crops score about 2.3-2.6 and a Gaussian blur of 1 px gives about 4)');
+  }
   if (threshold === null) {
     throw new Error(`${path}: relative-scale model (PLCC-trained) carries no threshold and has no absolute blur level; pass --threshold <score>`);
   }
@@ -66,7 +73,8 @@ async function runSlide(inputs: string[], opts: SlideOpts): Promise<number> {
     return 1;
   }
   const bars = createBars(files.length);
-  const engine = createComputeEngine(model, opts.threads, opts.kernel);
+  // --modality fluorescence scores every slide with the knowledge-based measure, not the model.
+  const engine = fluorescence ? createComputeEngine({ type: 'registered', name: FLUORESCENCE_MEASURE }, opts.threads) : createComputeEngine(model, opts.threads, opts.kernel);
   let rows: SlideSummaryRow[];
   try {
     rows = await runSlideBatch(files, model, engine, {
@@ -80,6 +88,7 @@ async function runSlide(inputs: string[], opts: SlideOpts): Promise<number> {
       thumbnailSize: opts.thumbnail,
       modelLabel: path,
       geojsonCells: opts.geojsonCells,
+      modality: opts.modality,
     }, {
       onSlideStart: (i, file) => bars.start(i, file),
       onSlideProgress: (done, total) => bars.progress(done, total),
@@ -92,13 +101,18 @@ async function runSlide(inputs: string[], opts: SlideOpts): Promise<number> {
     await engine.close();
   }
   const count = (p: (r: SlideSummaryRow) => boolean): number => rows.filter(p).length;
+  const unsupported = (r: SlideSummaryRow): boolean => !!r.verdict?.startsWith('unsupported');
   const failed = count((r) => r.status === 'error') + errors.length;
-  const scored = count((r) => r.status === 'ok');
+  const scored = count((r) => r.status === 'ok' && !unsupported(r));
   const skipped = count((r) => r.status === 'skipped');
   const recomputed = count((r) => r.status === 'recomputed');
   const failing = count((r) => r.pass === false);
+  // Slides without a verdict, by why (no tissue found, unsupported modality): exit 3, as any slide that did not pass.
   const noVerdict = count((r) => r.status !== 'error' && r.pass === null);
-  process.stderr.write(`focuslite: ${scored} slide(s) scored, ${skipped} skipped (outputs up to date; --force to redo), ${recomputed} verdict(s) recomputed from stored scores, ${failed} failed, ${failing} fail QC, ${noVerdict} without a verdict; summary in ${resolve(opts.output, 'summary.csv')}\n`);
+  const noTissue = count((r) => r.status !== 'error' && r.verdict === 'no tissue found');
+  const notScored = count((r) => r.status !== 'error' && unsupported(r));
+  const why = [noTissue ? `${noTissue} no tissue found` : '', notScored ? `${notScored} unsupported modality (fluorescence; --modality fluorescence maps them)` : ''].filter(Boolean).join(', ');
+  process.stderr.write(`focuslite: ${scored} slide(s) scored, ${skipped} skipped (outputs up to date; --force to redo), ${recomputed} verdict(s) recomputed from stored scores, ${failed} failed, ${failing} fail QC, ${noVerdict} without a verdict${why ? ` (${why})` : ''}; summary in ${resolve(opts.output, 'summary.csv')}\n`);
   return batchExitCode(rows, errors.length);
 }
 
@@ -108,7 +122,8 @@ function createBars(total: number) {
   const verb = { ok: 'scored ', skipped: 'skipped', recomputed: 'verdict', error: 'failed ' } as const;
   const line = (r: SlideSummaryRow): string =>
     (r.status === 'error' ? `failed  ${r.error}`
-      : `${verb[r.status]} ${r.slide}: ${r.crops} crops, mean ${r.mean?.toFixed(3) ?? '-'}, blur share ${r.blurShare === null ? '-' : (r.blurShare * 100).toFixed(1) + '%'}, QC ${r.pass === null ? '-' : r.pass ? 'pass' : 'FAIL'}${r.seconds ? `, ${r.seconds.toFixed(1)} s` : ''}`)
+      : r.verdict?.startsWith('unsupported') ? `${r.status === 'ok' ? 'not scored' : verb[r.status]} ${r.slide}: ${r.verdict}`
+      : `${verb[r.status]} ${r.slide}: ${r.crops} crops, mean ${r.mean?.toFixed(3) ?? '-'}, blur share ${r.blurShare === null ? '-' : (r.blurShare * 100).toFixed(1) + '%'}, QC ${r.pass === null ? r.verdict ?? '-' : r.pass ? 'pass' : 'FAIL'}${r.seconds ? `, ${r.seconds.toFixed(1)} s` : ''}`)
     + (r.note ? ` (${r.status === 'recomputed' ? 'recomputed from stored scores: ' : 'scored again: '}${r.note})` : '');
   if (!tty) {
     const log = (text: string): void => void process.stderr.write(text + '\n');

@@ -51,23 +51,17 @@ export interface RawPixels {
  * Grey maps stay single-channel PNGs: the composite yields grey + alpha, so its grey channel is
  * taken alone before encoding.
  */
-export async function pngWithPanel(pixels: RawPixels, svg: string, top: number): Promise<Buffer> {
+export async function pngWithPanel(pixels: RawPixels, svg: string, top: number, overlaySvg?: string): Promise<Buffer> {
   const { width, height, channels } = pixels;
   if (pixels.data.length !== width * height * channels) {
     throw new Error(`Expected ${width * height * channels} bytes for a ${width}x${height}x${channels} image but received ${pixels.data.length}`);
   }
   const raw = { width, height, channels };
   const panel = [{ input: Buffer.from(svg, 'utf8'), left: 0, top }];
+  // an optional second SVG drawn from the top-left corner (a heat map's "NO TISSUE FOUND" banner)
+  if (overlaySvg !== undefined) panel.push({ input: Buffer.from(overlaySvg, 'utf8'), left: 0, top: 0 });
   const bytes = Buffer.from(pixels.data.buffer, pixels.data.byteOffset, pixels.data.byteLength);
   if (channels === 3) return sharp(bytes, { raw }).composite(panel).png().toBuffer();
   const drawn = await sharp(bytes, { raw }).composite(panel).toColourspace('b-w').extractChannel(0).raw().toBuffer();
   return sharp(drawn, { raw }).toColourspace('b-w').png().toBuffer();
-}
-
-/** Baseline JPEG at `quality` (4:2:0 chroma): what the viewer's Deep Zoom tiles are sent as. */
-export async function encodeJpeg(img: RgbImage, quality = 85): Promise<Buffer> {
-  if (!Number.isInteger(quality) || quality < 1 || quality > 100) {
-    throw new Error(`Expected integer between 1 and 100 for JPEG quality but received ${quality}`);
-  }
-  return raw(img).jpeg({ quality, chromaSubsampling: '4:2:0', mozjpeg: false }).toBuffer();
 }

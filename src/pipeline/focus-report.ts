@@ -15,7 +15,9 @@
  * - `output`: settings that change only how the outputs are drawn (--geojson-cells): the outputs
  *   are redrawn from the stored tiles.
  */
+import type { ModalityMode } from '../core/modality.js';
 import type { FileIdentity } from '../io/file-identity.js';
+import type { ModalityJson, SlideVerdict } from './slide-modality.js';
 import type { SummaryStats } from './slide-outputs.js';
 
 export const FOCUS_REPORT_FORMAT = 'focuslite-slide-focus';
@@ -34,6 +36,8 @@ export interface ScoreSettings {
   minTissue: number;
   thumbnailSize: number;
   backend: string;
+  /** --modality: fluorescence processing scores another way (absent in files before it: rescored) */
+  modality?: ModalityMode;
 }
 
 export interface VerdictSettings {
@@ -86,10 +90,15 @@ export interface FocusReport {
   /** statistics of the tile scores; null when no crop was scored */
   score: SummaryStats | null;
   blur: FocusReportBlur;
-  qc: { pass: boolean | null; maxBlurShare: number; rule: string };
+  qc: { pass: boolean | null; maxBlurShare: number; rule: string; verdict?: string; reason?: string | null };
+  /** pass | fail | no-tissue | unsupported-modality (slide-modality.ts) */
+  verdict?: SlideVerdict;
+  modality?: ModalityJson;
   maps: { thumbnail: { width: number; height: number }; [key: string]: unknown };
   timingsMs: { totalMs: number; [key: string]: number };
-  model: { file: string; kernels: number; pooling: string; scale: string; parameters: number; source: string; [key: string]: unknown };
+  /** the model, or under --modality fluorescence the measure that scored (`method`) */
+  model: { file: string; kernels: number; pooling: string; scale: string; parameters: number; source: string; [key: string]: unknown }
+    | { method: string; kind: string; scale: string; [key: string]: unknown };
   /** SHA-256 of `<name>.tiles.csv` as written with this report: a verdict is recomputed only from that file */
   tilesCsvSha256: string;
   /** when the tile scores were computed */
@@ -120,7 +129,7 @@ const FIELDS: ReadonlyArray<[string, Check]> = [
   ['slide', str], ['name', str],
   ['identity.path', str], ['identity.kind', (v) => v === 'file' || v === 'folder'], ['identity.size', num], ['identity.mtimeMs', num], ['identity.sha256', str],
   ['settings.score.model', str], ['settings.score.mpp', numOrNull], ['settings.score.modelMpp', numOrNull], ['settings.score.cropSize', num], ['settings.score.stride', num],
-  ['settings.score.minTissue', num], ['settings.score.thumbnailSize', num], ['settings.score.backend', str],
+  ['settings.score.minTissue', num], ['settings.score.thumbnailSize', num], ['settings.score.backend', str], ['settings.score.modality', (v) => v === undefined || str(v)],
   ['settings.verdict.threshold', num], ['settings.verdict.maxBlurShare', num], ['settings.output.geojsonCells', (v) => typeof v === 'boolean'],
   ['cropsScored', (v) => Number.isInteger(v) && (v as number) >= 0],
   ['score', (v) => v === null || (obj(v) && ['count', 'mean', 'median', 'p90', 'min', 'max'].every((k) => numOrNull(v[k])))],

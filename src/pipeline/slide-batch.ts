@@ -26,7 +26,8 @@ import { FAILURE_FORMAT, OutputFolder, type FailureRecord } from './output-folde
 import { slideMetadataReport } from './slide-metadata.js';
 import { defaultThreshold as defaultThresholdOf } from '../core/score.js';
 import { assignNames, decideResume, modelFingerprint, nextFreeName, slideKeys, type ResumeDecision } from './slide-resume.js';
-import { planSlide, scoreSlide, type SlideScore, type SlideScoreOptions } from './slide-score.js';
+import { planSlide, scoreSlide, unscoredSlide, type SlideScore, type SlideScoreOptions } from './slide-score.js';
+import { FLUORESCENCE_MEASURE, heatmapExtras, judged, mapScale, modalityJson, storedModality } from './slide-modality.js';
 import { blurShare, mapsInfo, parseTilesCsv, renderHeatmap, renderMask, summaryStats, tilesCsv, tilesGeoJsonChunks, type MappedTile } from './slide-outputs.js';
 import { rowFromFailure, rowFromReport, writeFolderSummary, type FolderProblem, type SlideSummaryRow } from './slide-summary.js';
 
@@ -80,6 +81,7 @@ export function runSettings(model: FocusLiteModel, opts: SlideQcOptions): FocusR
       minTissue: opts.minTissue ?? 0.5,
       thumbnailSize: opts.thumbnailSize ?? 1024,
       backend: opts.backend ?? 'auto',
+      modality: opts.modality ?? 'auto',
     },
     verdict: { threshold: opts.threshold, maxBlurShare: opts.maxBlurShare },
     output: { geojsonCells: !!opts.geojsonCells },
@@ -122,6 +124,9 @@ export function slideReport(result: SlideScore, reader: SlideReader, model: Focu
   for (const v of result.tissueMask) maskPixels += v ? 1 : 0;
   const tissueMm2 = mpp ? (maskPixels * result.thumbScaleX * result.thumbScaleY * mpp * mpp) / 1e6 : null;
   const now = new Date().toISOString();
+  const minTissue = opts.minTissue ?? 0.5;
+  const { blur, qc } = slideVerdict(result.tiles, opts.threshold, opts.maxBlurShare, mpp);
+  const words = judged(qc, result.modality, result.tiles.length, result.tissueFraction, minTissue);
   return {
     format: FOCUS_REPORT_FORMAT,
     version: FOCUS_REPORT_VERSION,
@@ -136,6 +141,8 @@ export function slideReport(result: SlideScore, reader: SlideReader, model: Focu
     mpp: info.mpp ?? null,
     objectivePower: info.objectivePower ?? null,
     ...withResolutionWarning(slideMetadataReport(info), result.resolution.warning),
+    verdict: words.verdict,
+    modality: modalityJson(result.modality),
     scoring: {
       level: result.level,
       resolutionFactor: result.grid.factor,
@@ -159,10 +166,13 @@ export function slideReport(result: SlideScore, reader: SlideReader, model: Focu
     },
     cropsScored: result.tiles.length,
     score: stats,
-    ...slideVerdict(result.tiles, opts.threshold, opts.maxBlurShare, mpp),
+    blur,
+    qc: words.qc,
     maps: { ...mapsInfo(result.thumbnail.width, result.thumbnail.height, opts.threshold, opts.minTissue ?? 0.5), geojson: opts.geojsonCells ? 'cells' : 'crops' },
     timingsMs: { ...result.timings },
-    model: { file: opts.modelLabel, kernels: model.kernels, pooling: model.pooling, scale: model.scale, parameters: parameterCount(model), source: model.provenance.source },
+    model: result.modality.used === 'fluorescence'
+      ? { method: FLUORESCENCE_MEASURE, kind: 'knowledge-based', scale: 'relative', input: "each pixel's brightest channel", note: 'FocusLiteNN was trained on brightfield slides; fluorescence is scored with a knowledge-based measure' }
+      : { file: opts.modelLabel, kernels: model.kernels, pooling: model.pooling, scale: model.scale, parameters: parameterCount(model), source: model.provenance.source },
     tilesCsvSha256: ctx.tilesCsvSha256,
     scoredAt: now,
     createdAt: now,
@@ -201,8 +211,9 @@ async function writeOutputs(paths: ReturnType<typeof outputPaths>, files: { tile
   await writeFileAtomic(paths.focusJson, JSON.stringify(report, null, 2) + '\n');
 }
 
-function geojsonOf(tiles: readonly MappedTile[], model: FocusLiteModel, opts: SlideQcOptions): Iterable<string> {
-  return tilesGeoJsonChunks(tiles, { threshold: opts.threshold, modelName: opts.modelLabel, scale: model.scale, polygons: opts.geojsonCells ? 'cells' : 'crops' });
+function geojsonOf(tiles: readonly MappedTile[], model: FocusLiteModel, opts: SlideQcOptions, modality: { used: 'brightfield' | 'fluorescence' | null }): Iterable<string> {
+  const fluorescence = modality.used === 'fluorescence';
+  return tilesGeoJsonChunks(tiles, { threshold: opts.threshold, modelName: fluorescence ? FLUORESCENCE_MEASURE : opts.modelLabel, scale: mapScale(modality, model.scale), polygons: opts.geojsonCells ? 'cells' : 'crops' });
 }
 
 function scoreOptions(model: FocusLiteModel, opts: SlideQcOptions): SlideScoreOptions {
@@ -220,13 +231,18 @@ export async function processSlide(
   const settings = ctx.settings ?? runSettings(model, opts);
   const reader = await openSlide(file, { backend: opts.backend ?? 'auto' });
   try {
-    const result = await scoreSlide(reader, engine, { ...scoreOptions(model, opts), onProgress: events.onSlideProgress });
+    // The plan (thumbnail, modality, tissue) first: a slide of an unsupported modality is not scored.
+    const scoring = { ...scoreOptions(model, opts), onProgress: events.onSlideProgress };
+    const plan = await planSlide(reader, scoring);
+    const result = plan.modality.used === null ? unscoredSlide(plan) : await scoreSlide(reader, engine, scoring, plan);
     const tiles = tilesCsv(result.tiles);
     const report = slideReport(result, reader, model, opts, { name, identity, settings, tilesCsvSha256: sha256(tiles) });
     const minTissue = opts.minTissue ?? 0.5;
-    const heatmap = await renderHeatmap(result.thumbnail, result.thumbScaleX, result.tiles, { scale: model.scale, threshold: opts.threshold, tissueMask: result.tissueMask, minTissue });
+    const heatmap = await renderHeatmap(result.thumbnail, result.thumbScaleX, result.tiles, {
+      scale: mapScale(result.modality, model.scale), threshold: opts.threshold, tissueMask: result.tissueMask, minTissue, ...heatmapExtras(report.verdict!, result.modality),
+    });
     const mask = await renderMask(result.thumbnail.width, result.thumbnail.height, result.thumbScaleX, result.tiles, opts.threshold, { tissueMask: result.tissueMask, minTissue });
-    await writeOutputs(paths, { tilesCsv: tiles, geojson: geojsonOf(result.tiles, model, opts), heatmap, mask }, report);
+    await writeOutputs(paths, { tilesCsv: tiles, geojson: geojsonOf(result.tiles, model, opts, result.modality), heatmap, mask }, report);
     return { ...rowFromReport(report, 'ok', (performance.now() - t0) / 1000), slide: file };
   } finally {
     await reader.close();
@@ -256,7 +272,9 @@ export async function recomputeVerdict(file: string, stored: FocusReport, model:
   } catch (err) {
     return { rescore: `${paths.tilesCsv}: ${err instanceof Error ? err.message : String(err)}` };
   }
-  const verdict = slideVerdict(tiles, opts.threshold, opts.maxBlurShare, areaMpp(stored.mpp));
+  const modality = storedModality(stored.modality);
+  const { blur, qc } = slideVerdict(tiles, opts.threshold, opts.maxBlurShare, areaMpp(stored.mpp));
+  const words = judged(qc, modality, tiles.length, stored.tissue.fractionOfSlide, opts.minTissue ?? 0.5);
   const files: Parameters<typeof writeOutputs>[1] = {};
   const thresholdChanged = stored.blur.threshold !== opts.threshold;
   if (thresholdChanged) {
@@ -268,18 +286,22 @@ export async function recomputeVerdict(file: string, stored: FocusReport, model:
         return { rescore: `thumbnail is ${width}x${height}, the stored maps ${stored.maps.thumbnail.width}x${stored.maps.thumbnail.height}` };
       }
       const minTissue = opts.minTissue ?? 0.5;
-      files.heatmap = await renderHeatmap(plan.thumbnail, plan.thumbScaleX, tiles, { scale: model.scale, threshold: opts.threshold, tissueMask: plan.tissueMask, minTissue });
+      files.heatmap = await renderHeatmap(plan.thumbnail, plan.thumbScaleX, tiles, {
+        scale: mapScale(modality, model.scale), threshold: opts.threshold, tissueMask: plan.tissueMask, minTissue, ...heatmapExtras(words.verdict, modality),
+      });
       files.mask = await renderMask(width, height, plan.thumbScaleX, tiles, opts.threshold, { tissueMask: plan.tissueMask, minTissue });
     } finally {
       await reader.close();
     }
   }
-  if (thresholdChanged || stored.settings.output.geojsonCells !== !!opts.geojsonCells) files.geojson = geojsonOf(tiles, model, opts);
+  if (thresholdChanged || stored.settings.output.geojsonCells !== !!opts.geojsonCells) files.geojson = geojsonOf(tiles, model, opts, modality);
   const report: FocusReport = {
     ...stored,
     slide: file,
     settings,
-    ...verdict,
+    blur,
+    qc: words.qc,
+    verdict: words.verdict,
     maps: { ...mapsInfo(stored.maps.thumbnail.width, stored.maps.thumbnail.height, opts.threshold, opts.minTissue ?? 0.5), geojson: opts.geojsonCells ? 'cells' : 'crops' },
     createdAt: new Date().toISOString(),
   };
@@ -413,7 +435,8 @@ export async function runSlideBatch(files: readonly string[], model: FocusLiteMo
 
 /**
  * The exit code of a batch (README, Exit codes): 1 when any input failed (1 wins), else 3 when
- * any slide did not pass QC (failed it, or got no verdict: no tissue scored), else 0.
+ * any slide did not pass QC (failed it, or got no verdict: no tissue found, unsupported
+ * modality), else 0.
  */
 export function batchExitCode(rows: readonly SlideSummaryRow[], inputErrors = 0): 0 | 1 | 3 {
   if (inputErrors > 0 || rows.some((r) => r.status === 'error')) return 1;

@@ -360,6 +360,13 @@ export interface HeatmapOptions {
   minTissue?: number;
   /** extra legend lines (e.g. why nothing is coloured) */
   notes?: readonly string[];
+  /**
+   * A label drawn large in a white box over the middle of the thumbnail, for a slide without a
+   * verdict ("NO TISSUE FOUND"), so the picture cannot be mistaken for a map of a good slide.
+   */
+  banner?: string;
+  /** what produced the scores, for the legend (default: "MSE model" / "PLCC model" by scale) */
+  scoreLabel?: string;
 }
 
 export interface ColourRange {
@@ -382,8 +389,8 @@ export function formatTick(v: number): string {
 }
 
 /** Colour range and legend: fixed for z-level models, per-slide 5th..95th percentile for relative ones. */
-export function colourRange(tiles: readonly ScoredTile[], opts: Pick<HeatmapOptions, 'scale' | 'fixedRange'>): ColourRange {
-  const model = opts.scale === 'z-level' ? 'MSE model' : 'PLCC model';
+export function colourRange(tiles: readonly ScoredTile[], opts: Pick<HeatmapOptions, 'scale' | 'fixedRange' | 'scoreLabel'>): ColourRange {
+  const model = opts.scoreLabel ?? (opts.scale === 'z-level' ? 'MSE model' : 'PLCC model');
   const fixed = opts.fixedRange ?? (opts.scale === 'z-level' ? Z_LEVEL_RANGE : undefined);
   if (fixed) {
     const [lo, hi] = fixed;
@@ -507,7 +514,21 @@ export async function renderHeatmap(
     }
   }
   const svg = legendSvg(layout, lines, range, opts.threshold, map);
-  return pngWithPanel({ width: W, height: layout.height, channels: 3, data: out }, svg, layout.panelTop);
+  return pngWithPanel({ width: W, height: layout.height, channels: 3, data: out }, svg, layout.panelTop, opts.banner ? bannerSvg(opts.banner, tw, th) : undefined);
+}
+
+/** The banner as SVG over the thumbnail: the largest text scale (up to 4) whose box fits its width. */
+export function bannerSvg(text: string, w: number, h: number): string {
+  let s = 4;
+  while (s > 1 && textWidth(text, s) + 8 * s > w) s--;
+  const tw = textWidth(text, s), bw = Math.min(w, tw + 8 * s), bh = GLYPH_HEIGHT * s + 8 * s;
+  const x = Math.max(0, Math.round((w - bw) / 2)), y = Math.max(0, Math.round((h - bh) / 2));
+  return (
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" shape-rendering="crispEdges">` +
+    `<rect x="${x}" y="${y}" width="${bw}" height="${bh}" fill="white" stroke="black" stroke-width="${s}"/>` +
+    `<path d="${textPath(text, x + Math.round((bw - tw) / 2), y + 4 * s, s)}" fill="black"/>` +
+    `</svg>`
+  );
 }
 
 function checkMask(mask: Uint8Array | undefined, w: number, h: number): void {

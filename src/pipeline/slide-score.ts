@@ -13,7 +13,9 @@ import type { SlideReader } from '../io/slide/types.js';
 import type { ComputeEngine } from '../runtime/compute-engine.js';
 import { transferablePixels } from '../runtime/compute-task.js';
 import { gridChunks, pickLevel, scoringResolution, slideCellBounds, slideGrid, sourceWindow, toLevel0, type Chunk, type ScoringResolution, type SlideGrid } from './slide-grid.js';
-import { buildIntegral, detectTissue, fractionFromIntegral } from './tissue.js';
+import { fluorescenceSignal, type ModalityMode } from '../core/modality.js';
+import { buildIntegral, fractionFromIntegral } from './tissue.js';
+import { detectTissueAs, slideModality, type SlideModality } from './slide-modality.js';
 import { mapCell, type MappedTile } from './slide-outputs.js';
 import { finiteNumber, integerAtLeast } from '../core/check.js';
 
@@ -32,6 +34,8 @@ export interface SlideScoreOptions {
   chunkCrops?: number;
   /** score every crop, tissue or not (benchmarks) */
   allCrops?: boolean;
+  /** --modality: auto (detect; fluorescence is not scored), or force brightfield / fluorescence processing */
+  modality?: ModalityMode;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -56,7 +60,7 @@ export interface SlideScore extends Omit<SlidePlan, 'timings'> {
   timings: SlideTimings;
 }
 
-function validate(opts: SlideScoreOptions): Required<Omit<SlideScoreOptions, 'mpp' | 'modelMpp' | 'onProgress'>> {
+function validate(opts: SlideScoreOptions): Required<Omit<SlideScoreOptions, 'mpp' | 'modelMpp' | 'onProgress' | 'modality'>> {
   const minTissue = opts.minTissue ?? 0.5;
   finiteNumber('minTissue', minTissue, 0, 1);
   const thumbnailSize = opts.thumbnailSize ?? 1024;
@@ -93,6 +97,8 @@ export interface SlidePlan {
   tissueFraction: number;
   /** tissue fraction of a level-0 rectangle, from tissueMask */
   tissueOf: (x: number, y: number, w: number, h: number) => number;
+  /** detected and used modality (slide-modality.ts); used = null: not to be scored */
+  modality: SlideModality;
   timings: { thumbnailMs: number; tissueMs: number };
 }
 
@@ -116,8 +122,10 @@ export async function planSlide(reader: SlideReader, options: SlideScoreOptions 
   const thumbScaleY = level0.height / thumbnail.height;
   // The thumbnail keeps the aspect ratio, so one scale (their mean, within a pixel of each) serves.
   const thumbScale = (thumbScaleX + thumbScaleY) / 2;
+  const modality = slideModality(info, thumbnail, options.modality ?? 'auto');
   // Slides without MPP: assume 0.5 µm/px (20x), the common scanning resolution, for the mask's size rules.
-  const tissue = detectTissue(thumbnail, { downsample: thumbScale, mpp: info.mpp?.x ?? 0.5 });
+  // A fluorescence slide that is not scored still gets its tissue measured, by the detector that fits it.
+  const tissue = detectTissueAs(modality.used ?? modality.detected, thumbnail, { downsample: thumbScale, mpp: info.mpp?.x ?? 0.5 });
   // Fractions count the tissue pixels themselves, not the filled regions: a crop half over a
   // tear or lumen is half glass, and glass must never be scored as (blurry) tissue.
   const integral = buildIntegral(tissue.pixelMask, thumbnail.width, thumbnail.height);
@@ -126,7 +134,7 @@ export async function planSlide(reader: SlideReader, options: SlideScoreOptions 
   const level = pickLevel(info.levels.map((l) => l.downsample), factor);
   return {
     grid, resolution, level, thumbnail, thumbScaleX, thumbScaleY,
-    tissueMask: tissue.pixelMask, tissueMethod: tissue.method, tissueFraction: tissue.pixelTissueFraction, tissueOf,
+    tissueMask: tissue.pixelMask, tissueMethod: tissue.method, tissueFraction: tissue.pixelTissueFraction, tissueOf, modality,
     timings: { thumbnailMs: tThumb - t0, tissueMs: tTissue - tThumb },
   };
 }
@@ -180,7 +188,9 @@ export async function scoreSlide(reader: SlideReader, engine: ComputeEngine, opt
     const w = grid.xs[cMax]! + opts.cropSize - x0;
     const h = grid.ys[rMax]! + opts.cropSize - y0;
     const tr = performance.now();
-    const region = await readScoringRegion(reader, level, grid, x0, y0, w, h);
+    let region = await readScoringRegion(reader, level, grid, x0, y0, w, h);
+    // Fluorescence: the measure sees each pixel's brightest channel (core/modality.ts says why).
+    if (plan.modality.used === 'fluorescence') region = fluorescenceSignal(region);
     timings.readMs += performance.now() - tr;
     const res = await engine.run({
       width: region.width,
@@ -229,6 +239,12 @@ export const MAX_WINDOW = 4096;
 export function chunkCropsFor(k: number, crop: number, stride: number, rel: number): number {
   if (!(rel > 1)) return k;
   return Math.max(1, Math.min(k, Math.floor((MAX_WINDOW / rel - crop) / stride) + 1));
+}
+
+/** A planned slide that is not scored (unsupported modality): no tiles, the plan's timings. */
+export function unscoredSlide(plan: SlidePlan): SlideScore {
+  const { timings, ...planned } = plan;
+  return { ...planned, tiles: [], cropsTotal: 0, timings: { ...timings, readMs: 0, computeMs: 0, waitMs: 0, totalMs: timings.thumbnailMs + timings.tissueMs } };
 }
 
 /**

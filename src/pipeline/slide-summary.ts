@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../io/atomic.js';
 import { waitForLock } from '../io/file-lock.js';
 import type { FocusReport } from './focus-report.js';
+import { verdictText } from './slide-modality.js';
 import { OutputFolder, slideKey, type FailureRecord } from './output-folder.js';
 
 export interface SlideSummaryRow {
@@ -26,6 +27,8 @@ export interface SlideSummaryRow {
   p90: number | null;
   blurShare: number | null;
   pass: boolean | null;
+  /** the qc column when there is no pass/fail: "no tissue found", "unsupported modality (fluorescence)" */
+  verdict?: string;
   /** the settings the verdict was made with */
   threshold: number | null;
   maxBlurShare: number | null;
@@ -46,6 +49,7 @@ export function rowFromReport(r: FocusReport, status: SlideSummaryRow['status'] 
     mean: r.score?.mean ?? null, median: r.score?.median ?? null, p90: r.score?.p90 ?? null,
     blurShare: r.blur.shareOfTissueAbove, pass: r.qc.pass, threshold: r.blur.threshold, maxBlurShare: r.qc.maxBlurShare,
     seconds, scoredAt: r.scoredAt, error: '', warning: typeof r.scoring.warning === 'string' ? r.scoring.warning : '',
+    ...(r.verdict === 'no-tissue' || r.verdict === 'unsupported-modality' ? { verdict: verdictText(r.verdict, r.modality?.detected) } : {}),
   };
 }
 
@@ -67,7 +71,7 @@ function csvField(v: unknown): string {
 export function summaryCsv(rows: readonly SlideSummaryRow[]): string {
   const lines = rows.map((r) =>
     [r.slide, r.name, r.status === 'error' ? 'error' : 'ok', r.crops, r.tissueMm2, r.mean, r.median, r.p90, r.blurShare,
-      r.pass === null ? '' : r.pass ? 'pass' : 'fail', r.seconds, r.error, r.warning, r.threshold, r.maxBlurShare, r.scoredAt]
+      r.pass === null ? r.verdict ?? '' : r.pass ? 'pass' : 'fail', r.seconds, r.error, r.warning, r.threshold, r.maxBlurShare, r.scoredAt]
       .map(csvField)
       .join(','),
   );

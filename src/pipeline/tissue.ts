@@ -71,7 +71,9 @@ export interface TissueOptions {
   closeRadius?: number;
 }
 
-export type TissueMethod = 'otsu' | 'otsu-clamped-low' | 'otsu-clamped-high' | 'unimodal-glass' | 'unimodal-tissue';
+export type TissueMethod = 'otsu' | 'otsu-clamped-low' | 'otsu-clamped-high' | 'unimodal-glass' | 'unimodal-tissue'
+  /** the inverted detector of tissue-fluorescence.ts (foreground = bright signal on black) */
+  | 'fluorescence-threshold' | 'fluorescence-empty';
 
 export interface TissueResult {
   /**

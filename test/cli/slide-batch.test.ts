@@ -68,7 +68,7 @@ test('exit codes: 0 all passed, 3 some slide failed QC or got no verdict, 1 some
 
   const noVerdict = run(slide(1), blank, '-o', out('blank'), '-w', passing);
   assert.equal(noVerdict.code, 3, noVerdict.stderr);
-  assert.match(noVerdict.stderr, /, 0 fail QC, 1 without a verdict;/);
+  assert.match(noVerdict.stderr, /, 0 fail QC, 1 without a verdict \(1 no tissue found\);/);
 
   const input = run(slide(1), broken, '-o', out('1'), '-w', failing);
   assert.equal(input.code, 1, input.stderr);

@@ -149,7 +149,7 @@ test('first run: every good slide gets its 5 outputs; the corrupt one is reporte
   assert.equal(readFileSync(join(OUT, 'summary.csv'), 'utf8').split('\n')[0], 'slide,name,status,crops,tissue_mm2,mean,median,p90,blur_share,qc,seconds,error,warning,threshold,max_blur_share,scored_at');
   // One row per slide of the folder, in slide path order.
   assert.deepEqual(summary.map((r) => [r.slide, r.status, r.qc, r.threshold, r.max_blur_share]), [
-    [slides.blank, 'ok', '', '3', '0.1'], [slides.bad, 'error', '', '', ''], [slides.half, 'ok', 'fail', '3', '0.1'], [slides.sharp, 'ok', 'pass', '3', '0.1'],
+    [slides.blank, 'ok', 'no tissue found', '3', '0.1'], [slides.bad, 'error', '', '', ''], [slides.half, 'ok', 'fail', '3', '0.1'], [slides.sharp, 'ok', 'pass', '3', '0.1'],
   ]);
   assert.equal(summary[1]!.error, bad.error);
   assert.equal(Number(summary[3]!.crops), firstRun[0]!.crops);
@@ -290,10 +290,11 @@ test('the blurred half scores higher: above the threshold there, below it on the
   assert.equal(at(1400, 500), MASK_LEVELS.background, 'glass is never marked');
 });
 
-test('a blank (white) slide: 0 crops, no blur share, no verdict, empty tiles and GeoJSON', sharedOnly(), async () => {
+test('a blank (white) slide: 0 crops, no blur share, verdict "no tissue found", empty tiles and GeoJSON', sharedOnly(), async () => {
   await fixtures();
   const doc = readFocus('blank');
   assert.equal(doc.cropsScored, 0);
+  assert.deepEqual([doc.verdict, doc.qc.verdict], ['no-tissue', 'no tissue found']);
   assert.equal(doc.score, null);
   assert.equal(doc.blur.shareOfTissueAbove, null);
   assert.equal(doc.blur.numerator, 0);
@@ -305,7 +306,7 @@ test('a blank (white) slide: 0 crops, no blur share, no verdict, empty tiles and
   const mask = await sharp(outputPaths(OUT, 'blank').mask).extract({ left: 0, top: 0, width, height }).raw().toBuffer();
   assert.ok(mask.every((v) => v === MASK_LEVELS.background));
   const row = firstRun.find((r) => r.name === 'blank')!;
-  assert.deepEqual([row.crops, row.blurShare, row.pass, row.mean], [0, null, null, null]);
+  assert.deepEqual([row.crops, row.blurShare, row.pass, row.mean, row.verdict], [0, null, null, null, 'no tissue found']);
 });
 
 test('second run skips slides whose focus.json exists (outputs untouched) and retries the failed one; --force redoes them', sharedOnly(), async () => {
@@ -326,7 +327,7 @@ test('second run skips slides whose focus.json exists (outputs untouched) and re
   }
   assert.equal(readFileSync(join(OUT, 'errors.txt'), 'utf8').trimEnd().split('\n').length, 2, 'the failure is appended again');
   const summary = parseCsv(readFileSync(join(OUT, 'summary.csv'), 'utf8'));
-  assert.deepEqual(summary.map((r) => [r.status, r.qc]), [['ok', ''], ['error', ''], ['ok', 'fail'], ['ok', 'pass']]);
+  assert.deepEqual(summary.map((r) => [r.status, r.qc]), [['ok', 'no tissue found'], ['error', ''], ['ok', 'fail'], ['ok', 'pass']]);
 
   // A damaged output of a completed slide is only rewritten with force.
   writeFileSync(outputPaths(OUT, 'half-blurred').tilesCsv, 'damaged\n');
