@@ -11,6 +11,7 @@ import { compareCommand } from './compare.js';
 import { cvCommand } from './cv.js';
 import { synthCommand } from './synth.js';
 import { trainCommand } from './train.js';
+import { serveCommand } from './serve.js';
 
 export const commandFactories: Array<() => Command> = [
   demoCommand,
@@ -23,4 +24,5 @@ export const commandFactories: Array<() => Command> = [
   cvCommand,
   synthCommand,
   trainCommand,
+  serveCommand,
 ];

@@ -65,3 +65,11 @@ export async function pngWithPanel(pixels: RawPixels, svg: string, top: number, 
   const drawn = await sharp(bytes, { raw }).composite(panel).toColourspace('b-w').extractChannel(0).raw().toBuffer();
   return sharp(drawn, { raw }).toColourspace('b-w').png().toBuffer();
 }
+
+/** Baseline JPEG at `quality` (4:2:0 chroma): what the viewer's Deep Zoom tiles are sent as. */
+export async function encodeJpeg(img: RgbImage, quality = 85): Promise<Buffer> {
+  if (!Number.isInteger(quality) || quality < 1 || quality > 100) {
+    throw new Error(`Expected integer between 1 and 100 for JPEG quality but received ${quality}`);
+  }
+  return raw(img).jpeg({ quality, chromaSubsampling: '4:2:0', mozjpeg: false }).toBuffer();
+}

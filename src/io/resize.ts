@@ -11,3 +11,15 @@ export async function readResizedRgb(file: string, width: number, height: number
   const { data } = await sharp(file, { limitInputPixels: false, sequentialRead: true }).removeAlpha().toColourspace('srgb').resize(width, height, { fit: 'fill' }).raw().toBuffer({ resolveWithObject: true });
   return { width, height, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
 }
+
+/**
+ * Decoded pixels resampled to exactly width x height (area-averaging when shrinking, as libvips'
+ * reduce does, so a zoomed-out view of a slide does not alias).
+ */
+export async function resizeRgb(img: RgbImage, width: number, height: number): Promise<RgbImage> {
+  if (img.width === width && img.height === height) return img;
+  const bytes = Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength);
+  const { data } = await sharp(bytes, { raw: { width: img.width, height: img.height, channels: 3 } })
+    .resize(width, height, { fit: 'fill', kernel: 'lanczos3' }).raw().toBuffer({ resolveWithObject: true });
+  return { width, height, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+}

@@ -25,7 +25,7 @@ import type { MeasureScale } from '../core/measures/types.js';
 import { DEFAULT_CROP, DEFAULT_STRIDE } from '../core/model.js';
 import { ByteBudget } from '../runtime/byte-budget.js';
 import { transferablePixels, type ComputeResult, type ComputeTask } from '../runtime/compute-task.js';
-import { openComputeEngine, type MeasureSource } from '../runtime/compute-engine.js';
+import { openComputeEngine, type ComputeEngine, type MeasureSource } from '../runtime/compute-engine.js';
 import { threads as checkThreads } from '../core/check.js';
 
 /** Images up to this many pixels (4096 x 4096, 48 MB of RGB) are decoded whole; larger ones in bands. */
@@ -60,6 +60,11 @@ export interface FileFailure {
 export type FileResult = ({ ok: true } & FileScore) | ({ ok: false } & FileFailure);
 
 export interface ScoreFilesOptions {
+  /**
+   * An open engine for `measure` to score on (a server keeps one for all its requests); the
+   * caller closes it. Default: one opened for this call with `threads` and `kernel`.
+   */
+  engine?: ComputeEngine;
   cropSize?: number;
   stride?: number;
   /** compute threads (default: all cores) */
@@ -123,7 +128,7 @@ export async function* scoreFiles(files: readonly string[], measure: MeasureSour
     modelMpp: options.modelMpp !== undefined ? options.modelMpp : mppOf(measure),
   };
   const budget = new ByteBudget(PIXEL_BUDGET_BYTES);
-  const compute = await openComputeEngine(measure, threads, options.kernel);
+  const compute = options.engine ?? (await openComputeEngine(measure, threads, options.kernel));
   const scale = compute.measure.scale;
   // Enough decodes in flight to keep every compute thread and sharp's decoder threads busy,
   // bounded so memory stays at a few images per thread.
@@ -142,7 +147,7 @@ export async function* scoreFiles(files: readonly string[], measure: MeasureSour
       yield result;
     }
   } finally {
-    await compute.close();
+    if (!options.engine) await compute.close();
   }
 }
 
