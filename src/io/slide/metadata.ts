@@ -75,6 +75,16 @@ export function dicomDateTime(v: string): string | null {
   return m[4] === undefined ? isoDate(+m[1]!, +m[2]!, +m[3]!) : isoDate(+m[1]!, +m[2]!, +m[3]!, [+m[4]!, +(m[5] ?? 0), +(m[6] ?? 0)], zone);
 }
 
+/**
+ * MIRAX SLIDE_CREATIONDATETIME, 'DD/MM/YYYY hh:mm:ss', day first: public tools reading real
+ * slides' properties parse it as '%d/%m/%Y %H:%M:%S' (no real MIRAX slide here to confirm).
+ */
+export function miraxDate(v: string): string | null {
+  const m = /^(\d{1,2})\/(\d{1,2})\/(\d{4})(?:\s+(\d{1,2}):(\d{2}):(\d{2}))?$/.exec(v.trim());
+  if (!m) return null;
+  return m[4] === undefined ? isoDate(+m[3]!, +m[2]!, +m[1]!) : isoDate(+m[3]!, +m[2]!, +m[1]!, [+m[4]!, +m[5]!, +m[6]!]);
+}
+
 function first(p: Props, ...keys: string[]): [string, string] | null {
   for (const k of keys) {
     const v = p[k]?.trim();
@@ -149,7 +159,7 @@ function tiffDevice(format: string, p: Props): Device {
   const omeDate = ome?.date ? tiffDate(ome.date) : null;
   const tiffDateValue = p['tiff.DateTime'] ? tiffDate(p['tiff.DateTime']) : null;
   const vendorDate = first(p, 'philips.DICOM_ACQUISITION_DATETIME', 'leica.creation-date', 'mirax.GENERAL.SLIDE_CREATIONDATETIME');
-  const vendorDateValue = vendorDate ? dicomDateTime(vendorDate[1]) ?? tiffDate(vendorDate[1]) : null;
+  const vendorDateValue = vendorDate ? dicomDateTime(vendorDate[1]) ?? tiffDate(vendorDate[1]) ?? miraxDate(vendorDate[1]) : null;
   const [scanDate, scanDateSource] = omeDate ? [omeDate, 'OME AcquisitionDate']
     : tiffDateValue ? [tiffDateValue, 'tiff.DateTime']
       : vendorDateValue ? [vendorDateValue, vendorDate![0]] : [null, null];

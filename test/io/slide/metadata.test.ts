@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { aperioDate, dicomDate, dicomDateTime, omeFields, slideMetadata, tiffDate } from '../../../src/io/slide/metadata.js';
+import { aperioDate, dicomDate, dicomDateTime, miraxDate, omeFields, slideMetadata, tiffDate } from '../../../src/io/slide/metadata.js';
 import { isOpenSlideAvailable, openSlide, openSlideUnavailableReason } from '../../../src/io/slide/index.js';
 import { sharedOnly, sharedPath } from '../../helpers.js';
 import { tinyTiff } from './tiny-tiff.js';
@@ -29,13 +29,16 @@ async function metadataOf(path: string, backend = 'auto') {
   }
 }
 
-test('date parsers: Aperio, TIFF, DICOM DA/TM and DT, to ISO 8601; nonsense gives null', () => {
+test('date parsers: Aperio, TIFF, MIRAX, DICOM DA/TM and DT, to ISO 8601; nonsense gives null', () => {
   assert.equal(aperioDate('12/29/09', '09:59:15'), '2009-12-29T09:59:15');
   assert.equal(aperioDate('3/7/2015', '14:02:00', 'GMT-04:00'), '2015-03-07T14:02:00-04:00');
   assert.equal(aperioDate('29/12/09'), null);
   assert.equal(tiffDate('2017:02:07 13:06:43'), '2017-02-07T13:06:43');
   assert.equal(tiffDate('2017-02-07'), '2017-02-07');
   assert.equal(tiffDate('yesterday'), null);
+  assert.equal(miraxDate('02/01/2020 03:04:05'), '2020-01-02T03:04:05');
+  assert.equal(miraxDate('31/12/2019'), '2019-12-31');
+  assert.equal(miraxDate('12/31/2019 10:00:00'), null);
   assert.equal(dicomDate('20210107', '093015.123'), '2021-01-07T09:30:15');
   assert.equal(dicomDate('2021-01-07'), '2021-01-07');
   assert.equal(dicomDate('20211341'), null);

@@ -3,9 +3,11 @@
  * detection rules (no vendor tools or sample files are available here): a Philips TIFF (tiled
  * pyramid, Software "Philips...", DPUfsImport XML with pixel spacings, device and date, a Label
  * page), a Leica SCN (tiled pyramid placed inside a larger collection by Leica's scn XML,
- * brightfield, objective, macro image) and a Ventana BIF (iScan XMP, level descriptions, the
- * level-0 EncodeInfo stitching XML with its serpentine tile numbering, label and thumbnail) and
- * a Hamamatsu VMU (key file, 12-bit NGR image and map files stored in columns, JPEG macro).
+ * brightfield, objective, macro image), a Ventana BIF (iScan XMP, level descriptions, the
+ * level-0 EncodeInfo stitching XML with its serpentine tile numbering, label and thumbnail),
+ * a Hamamatsu VMU (key file, 12-bit NGR image and map files stored in columns, JPEG macro) and
+ * a MIRAX slide (Slidedat.ini, Index.dat and a data file of JPEG camera images placed by the
+ * position buffer, two zoom levels, macro and label; see tiny-mrxs.ts).
  * Skipped where libopenslide is not installed; CI installs it.
  */
 import { test } from 'node:test';
@@ -16,6 +18,7 @@ import { join } from 'node:path';
 import { isOpenSlideAvailable, openSlide, openSlideUnavailableReason } from '../../../src/io/slide/index.js';
 import { testImage } from './tiny-dicom.js';
 import { tinyTiff } from './tiny-tiff.js';
+import { writeMirax } from './tiny-mrxs.js';
 import sharp from 'sharp';
 
 const withOpenSlide = { skip: isOpenSlideAvailable() ? false : `OpenSlide not available (${openSlideUnavailableReason()})` };
@@ -229,6 +232,101 @@ test('Hamamatsu VMU (generated): OpenSlide reads the NGR image and map as two le
       assert.ok(same((await r.readRegion(1, 0, 0, 128, 96)).data, map), 'map as level 1');
       const m = await r.readAssociated('macro');
       assert.deepEqual([m.width, m.height], [80, 40]);
+    } finally {
+      await r.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/** The w x h window at (x, y) of an RGB image `width` wide. */
+function crop(rgb: Uint8Array, width: number, x: number, y: number, w: number, h: number): Uint8Array {
+  const out = new Uint8Array(w * h * 3);
+  for (let r = 0; r < h; r++) out.set(rgb.subarray(((y + r) * width + x) * 3, ((y + r) * width + x + w) * 3), r * w * 3);
+  return out;
+}
+
+/** Largest per-sample difference between two RGB buffers of the same size. */
+function maxDiff(a: Uint8Array, b: Uint8Array): number {
+  assert.equal(a.length, b.length);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
+  return m;
+}
+
+const jpeg = (rgb: Uint8Array, width: number, height: number) =>
+  sharp(rgb, { raw: { width, height, channels: 3 } }).jpeg({ quality: 100, chromaSubsampling: '4:4:4' }).toBuffer();
+
+/** Paste an RGB image into a larger one (`width` wide) at (x, y). */
+function paste(into: Uint8Array, width: number, rgb: Uint8Array, x: number, y: number, w: number, h: number): void {
+  for (let r = 0; r < h; r++) into.set(rgb.subarray(r * w * 3, (r + 1) * w * 3), ((y + r) * width + x) * 3);
+}
+
+test('MIRAX (generated): OpenSlide places the JPEG camera images by the position buffer, two levels, MPP, objective, macro, label, metadata', withOpenSlide, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'focuslite-mrxs-'));
+  try {
+    // 4 x 4 images of 128 x 96 (level 0: 512 x 384), 2 x 2 images per camera photo. Photo (1, 1),
+    // the bottom-right quarter, was never scanned: it has no level-0 images, so OpenSlide leaves
+    // it empty at every level, though level 1 lists an image there.
+    const iw = 128, ih = 96;
+    const l0 = testImage(512, 384, 16), l1 = testImage(256, 192, 17), macro = testImage(160, 64, 18), label = testImage(64, 64, 19);
+    const level0 = new Map<number, Uint8Array>(), level1 = new Map<number, Uint8Array>();
+    // What the stored JPEGs decode to (by sharp), white where nothing was scanned.
+    const want0 = new Uint8Array(512 * 384 * 3).fill(255), want1 = new Uint8Array(256 * 192 * 3).fill(255);
+    const store = async (into: Map<number, Uint8Array>, index: number, rgb: Uint8Array, want: Uint8Array | null, width: number, x: number, y: number) => {
+      const j = await jpeg(rgb, iw, ih);
+      into.set(index, j);
+      if (want) paste(want, width, new Uint8Array(await sharp(j).raw().toBuffer()), x, y, iw, ih);
+    };
+    for (let y = 0; y < 4; y++) {
+      for (let x = 0; x < 4; x++) {
+        if (x >= 2 && y >= 2) continue;
+        await store(level0, y * 4 + x, crop(l0, 512, x * iw, y * ih, iw, ih), want0, 512, x * iw, y * ih);
+      }
+    }
+    for (let y = 0; y < 4; y += 2) {
+      for (let x = 0; x < 4; x += 2) {
+        const [px, py] = [(x / 2) * iw, (y / 2) * ih];
+        await store(level1, y * 4 + x, crop(l1, 256, px, py, iw, ih), x >= 2 && y >= 2 ? null : want1, 256, px, py);
+      }
+    }
+    const path = writeMirax(dir, 'slide', {
+      slideId: '0123456789abcdef0123456789abcdef', imagesX: 4, imagesY: 4, divisions: 2, imageWidth: iw, imageHeight: ih,
+      mpp: 0.2425, objective: 20, positions: [[0, 0], [256, 0], [0, 192], [256, 192]],
+      levels: [{ images: level0 }, { images: level1 }],
+      macro: await jpeg(macro, 160, 64), label: await jpeg(label, 64, 64),
+      general: { SLIDE_CREATIONDATETIME: '02/01/2020 03:04:05', SLIDE_NAME: 'test' },
+      scanner: { SCANNER_HARDWARE_ID: 'MRX-0042' },
+    });
+    const r = await openSlide(path);
+    try {
+      assert.deepEqual([r.info.reader, r.info.format], ['openslide', 'mirax']);
+      assert.deepEqual(r.info.levels.map((l) => [l.width, l.height, l.downsample]), [[512, 384, 1], [256, 192, 2]]);
+      assert.deepEqual(r.info.mpp, { x: 0.2425, y: 0.2425 });
+      assert.equal(r.info.objectivePower, 20);
+      assert.deepEqual([...r.info.associatedImages].sort(), ['label', 'macro']);
+      const m = r.info.metadata!;
+      assert.deepEqual(
+        [m.scanDate, m.scanDateSource, m.scannerVendor, m.scannerSerial, m.objectivePower, m.mppSource],
+        ['2020-01-02T03:04:05', 'mirax.GENERAL.SLIDE_CREATIONDATETIME', '3DHISTECH', 'MRX-0042', 20, 'openslide.mpp-x/y (mirax)'],
+      );
+      // JPEG q100 4:4:4, decoded by OpenSlide (system libjpeg) and by sharp (its own): each image
+      // where the position buffer puts it, within a level of sharp's decoding (measured: equal) and
+      // within 6 of the source (measured: 4); the never-scanned photo white at both levels.
+      const got0 = (await r.readRegion(0, 0, 0, 512, 384)).data;
+      const got1 = (await r.readRegion(1, 0, 0, 256, 192)).data;
+      const d = [maxDiff(got0, want0), maxDiff(got1, want1)];
+      assert.ok(Math.max(...d) <= 1, `levels 0, 1 differ from the decoded images by ${d}`);
+      assert.ok(crop(got0, 512, 256, 192, 256, 192).every((v) => v === 255), 'unscanned photo white at level 0');
+      assert.ok(crop(got1, 256, 128, 96, 128, 96).every((v) => v === 255), 'unscanned photo white at level 1');
+      const s0 = maxDiff(crop(got0, 512, 0, 0, 512, 192), crop(l0, 512, 0, 0, 512, 192));
+      assert.ok(s0 <= 6, `level 0 differs from the source by ${s0}`);
+      // A read across image seams gives the same pixels as the whole-level read.
+      assert.deepEqual((await r.readRegion(0, 100, 80, 60, 40)).data, crop(got0, 512, 100, 80, 60, 40));
+      const mac = await r.readAssociated('macro'), lab = await r.readAssociated('label');
+      assert.deepEqual([mac.width, mac.height, lab.width, lab.height], [160, 64, 64, 64]);
+      assert.ok(maxDiff(mac.data, macro) <= 6 && maxDiff(lab.data, label) <= 6, 'macro and label pixels');
     } finally {
       await r.close();
     }
