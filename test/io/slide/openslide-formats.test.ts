@@ -5,20 +5,23 @@
  * page), a Leica SCN (tiled pyramid placed inside a larger collection by Leica's scn XML,
  * brightfield, objective, macro image), a Ventana BIF (iScan XMP, level descriptions, the
  * level-0 EncodeInfo stitching XML with its serpentine tile numbering, label and thumbnail),
- * a Hamamatsu VMU (key file, 12-bit NGR image and map files stored in columns, JPEG macro) and
+ * a Hamamatsu VMU (key file, 12-bit NGR image and map files stored in columns, JPEG macro),
  * a MIRAX slide (Slidedat.ini, Index.dat and a data file of JPEG camera images placed by the
- * position buffer, two zoom levels, macro and label; see tiny-mrxs.ts).
+ * position buffer, two zoom levels, macro and label; see tiny-mrxs.ts) and a Hamamatsu VMS
+ * (key file, a 2 x 2 grid of JPEGs with restart markers spliced from sharp's output, map JPEG,
+ * macro; see tiny-vms.ts).
  * Skipped where libopenslide is not installed; CI installs it.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isOpenSlideAvailable, openSlide, openSlideUnavailableReason } from '../../../src/io/slide/index.js';
 import { testImage } from './tiny-dicom.js';
 import { tinyTiff } from './tiny-tiff.js';
 import { writeMirax } from './tiny-mrxs.js';
+import { restartJpeg, writeVms } from './tiny-vms.js';
 import sharp from 'sharp';
 
 const withOpenSlide = { skip: isOpenSlideAvailable() ? false : `OpenSlide not available (${openSlideUnavailableReason()})` };
@@ -330,6 +333,80 @@ test('MIRAX (generated): OpenSlide places the JPEG camera images by the position
     } finally {
       await r.close();
     }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/** 2 x 2 box average of an RGB image (even sizes). */
+function halve(rgb: Uint8Array, width: number, height: number): Uint8Array {
+  const w = width / 2, h = height / 2, out = new Uint8Array(w * h * 3);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      for (let c = 0; c < 3; c++) {
+        const at = (xx: number, yy: number) => rgb[(yy * width + xx) * 3 + c]!;
+        out[(y * w + x) * 3 + c] = Math.round((at(2 * x, 2 * y) + at(2 * x + 1, 2 * y) + at(2 * x, 2 * y + 1) + at(2 * x + 1, 2 * y + 1)) / 4);
+      }
+    }
+  }
+  return out;
+}
+
+test('Hamamatsu VMS (generated): OpenSlide reads 2 x 2 JPEGs with restart markers tile by tile as level 0, the map JPEG, scaled levels, MPP, objective, macro; JPEGs without restart markers refused', withOpenSlide, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'focuslite-vms-'));
+  try {
+    // Level 0: 2 x 2 JPEGs of 256 x 192 with a restart marker every 8 MCUs, so OpenSlide's tiles
+    // are 64 x 8; the map: 128 x 96 (downsample 4), restart marker every 4 MCUs.
+    const l0 = testImage(512, 384, 20), map = testImage(128, 96, 21), macro = testImage(96, 48, 22);
+    const images: Uint8Array[] = [];
+    const want0 = new Uint8Array(512 * 384 * 3);
+    for (let y = 0; y < 2; y++) {
+      for (let x = 0; x < 2; x++) {
+        const j = await restartJpeg(crop(l0, 512, x * 256, y * 192, 256, 192), 256, 192, 8);
+        images.push(j);
+        paste(want0, 512, new Uint8Array(await sharp(j).raw().toBuffer()), x * 256, y * 192, 256, 192);
+      }
+    }
+    const mapJpeg = await restartJpeg(map, 128, 96, 4);
+    const wantMap = new Uint8Array(await sharp(mapJpeg).raw().toBuffer());
+    // 512 px over 232,960 nm = 0.455 µm/px
+    const path = writeVms(dir, {
+      images, cols: 2, rows: 2, map: mapJpeg, macro: await jpeg(macro, 96, 48),
+      physicalWidth: 232960, physicalHeight: 174720, objective: 20,
+    });
+    const r = await openSlide(path);
+    try {
+      assert.deepEqual([r.info.reader, r.info.format], ['openslide', 'hamamatsu-vms']);
+      // OpenSlide adds the JPEGs decoded at 1/2 (level 0) and 1/2, 1/4, 1/8 (the map).
+      assert.deepEqual(r.info.levels.map((l) => [l.width, l.height, l.downsample, l.tileWidth, l.tileHeight]), [
+        [512, 384, 1, 64, 8], [256, 192, 2, 32, 4], [128, 96, 4, 32, 8], [64, 48, 8, 16, 4], [32, 24, 16, 8, 2], [16, 12, 32, 4, 1],
+      ]);
+      assert.deepEqual(r.info.mpp, { x: 0.455, y: 0.455 });
+      assert.equal(r.info.objectivePower, 20);
+      assert.deepEqual(r.info.associatedImages, ['macro']);
+      // Each restart segment decodes on its own to the pixels of the whole JPEG (measured: equal
+      // to sharp's decoding of it; 4 from the source pixels); the scaled level is within 3 of a
+      // 2 x 2 box average (measured 2, mean 0.45).
+      const got0 = (await r.readRegion(0, 0, 0, 512, 384)).data;
+      const d = [maxDiff(got0, want0), maxDiff((await r.readRegion(2, 0, 0, 128, 96)).data, wantMap)];
+      assert.ok(Math.max(...d) <= 1, `level 0 / map differ from the decoded JPEGs by ${d}`);
+      const d1 = maxDiff((await r.readRegion(1, 0, 0, 256, 192)).data, halve(want0, 512, 384));
+      assert.ok(d1 <= 3, `level 1 differs from the box average by ${d1}`);
+      assert.deepEqual((await r.readRegion(0, 250, 186, 12, 12)).data, crop(got0, 512, 250, 186, 12, 12), 'across the four JPEGs');
+      const m = await r.readAssociated('macro');
+      assert.deepEqual([m.width, m.height], [96, 48]);
+    } finally {
+      await r.close();
+    }
+    // The same layout with sharp's own JPEGs (no restart markers): OpenSlide refuses it.
+    const plainDir = join(dir, 'plain');
+    mkdirSync(plainDir);
+    const plain = await jpeg(crop(l0, 512, 0, 0, 256, 192), 256, 192);
+    const plainPath = writeVms(plainDir, {
+      images: [plain, plain, plain, plain], cols: 2, rows: 2, map: await jpeg(map, 128, 96),
+      physicalWidth: 232960, physicalHeight: 174720, objective: 20,
+    });
+    await assert.rejects(openSlide(plainPath), /plain\/slide\.vms: OpenSlide error: .*No restart markers/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
