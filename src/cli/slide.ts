@@ -2,7 +2,7 @@
 import { Command } from 'commander';
 import type cliProgressModule from 'cli-progress';
 import { resolve } from 'node:path';
-import { DEFAULT_MODEL_HELP, resolveModel } from '../io/model-source.js';
+import { DEFAULT_MODEL_HELP } from '../io/model-source.js';
 import type { SlideSummaryRow } from '../pipeline/slide-batch.js';
 import { defaultThreads } from '../runtime/threads.js';
 import { choiceOption, intOption, numberOption } from './options.js';
@@ -14,6 +14,7 @@ export const SLIDE_EXTENSIONS = ['.svs', '.tif', '.tiff', '.ndpi', '.mrxs', '.sc
 interface SlideOpts {
   output: string;
   weights?: string;
+  method?: string;
   threshold?: number;
   maxBlurShare: number;
   minTissue: number;
@@ -32,7 +33,8 @@ export function slideCommand(): Command {
     .description('Whole-slide focus QC: tissue detection, focus scores of every tissue crop, heat map, QuPath GeoJSON, summary.csv')
     .argument('<inputs...>', 'slides (SVS, TIFF, NDPI, DICOM, MRXS, ... ), folders (searched recursively; a folder of one DICOM series is one slide) or glob patterns')
     .requiredOption('-o, --output <dir>', 'output folder (per slide: .focus.json, .tiles.csv, .geojson, .heatmap.png, .mask.png; plus summary.csv, errors.txt)')
-    .option('-w, --weights <file>', `model (default: ${DEFAULT_MODEL_HELP})`)
+    .option('-w, --weights <file>', `model: focuslite weights JSON, an original FocusLiteNN .pt checkpoint or an ONNX model (default: ${DEFAULT_MODEL_HELP})`)
+    .option('-m, --method <name>', 'a registered focus measure instead of a model (fqpath, hvs-maxpol-1, laplacian-variance, ...): it scores every tissue crop of the grid; classic measures have a relative scale, so --threshold is required')
     .option('--threshold <score>', 'tile score above which a tile is out of focus (default: the threshold the model carries, else 3 for z-level models; required for relative models without one)', numberOption('threshold', -1e6, 1e6))
     .option('--max-blur-share <f>', 'a slide fails QC when more than this share of tissue area is out of focus', numberOption('max-blur-share', 0, 1), 0.1)
     .option('--min-tissue <f>', 'score crops with at least this tissue fraction', numberOption('min-tissue', 0, 1), 0.5)
@@ -52,15 +54,25 @@ export function slideCommand(): Command {
 
 async function runSlide(inputs: string[], opts: SlideOpts): Promise<number> {
   // loaded here, not at start-up: `focuslite --help` and the other commands never pay for it
-  const [{ dicomSeriesFiles }, { createComputeEngine }, { batchExitCode, defaultThreshold, runSlideBatch }, { expandInputs }, { FLUORESCENCE_MEASURE }] = await Promise.all([
+  const [{ dicomSeriesFiles }, { createComputeEngine, openComputeEngine }, { batchExitCode, defaultThreshold, measureScorer, modelScorer, runSlideBatch }, { expandInputs }, { FLUORESCENCE_MEASURE }, { resolveMeasure, measureSource }] = await Promise.all([
     import('../io/slide/index.js'), import('../runtime/compute-engine.js'), import('../pipeline/slide-batch.js'), import('../io/inputs.js'), import('../pipeline/slide-modality.js'),
+    import('../pipeline/measure-source.js'),
   ]);
-  const { model, path } = await resolveModel(opts.weights);
   const fluorescence = opts.modality === 'fluorescence';
-  const threshold = fluorescence ? opts.threshold ?? null : opts.threshold ?? defaultThreshold(model);
+  if (fluorescence && opts.method !== undefined) {
+    throw new Error(`--modality fluorescence scores with ${FLUORESCENCE_MEASURE} on each pixel's brightest channel; it cannot be combined with --method`);
+  }
+  // FocusLiteNN (--weights or the built-in default), a registered measure (--method) or an ONNX model
+  const measure = await resolveMeasure({ weights: opts.weights, method: opts.method, kernel: opts.kernel });
+  const scorer = measure.model ? modelScorer(measure.model, measure.path ?? measure.label) : measureScorer(measure.info, measure.spec, measure.label);
+  const path = scorer.label;
+  const threshold = fluorescence ? opts.threshold ?? null : opts.threshold ?? defaultThreshold(scorer);
   if (threshold === null && fluorescence) {
     // hvs-maxpol-1 has no absolute scale; README (Fluorescence) gives the figures of the shared DAPI slide.
     throw new Error('--modality fluorescence scores with hvs-maxpol-1, a relative scale: pass --threshold <score> (on a DAPI slide in focus, crops score about 2.3-2.6 and a Gaussian blur of 1 px gives about 4)');
+  }
+  if (threshold === null && !measure.model) {
+    throw new Error(`${path}: ${measure.info.label} has a relative scale (no absolute blur level); pass --threshold <score> (e.g. from \`focuslite score --method ${measure.info.name} --grid\` on a sharp and a blurred tile)`);
   }
   if (threshold === null) {
     throw new Error(`${path}: relative-scale model (PLCC-trained) carries no threshold and has no absolute blur level; pass --threshold <score>`);
@@ -72,12 +84,12 @@ async function runSlide(inputs: string[], opts: SlideOpts): Promise<number> {
     process.stderr.write('focuslite: no slides to process\n');
     return 1;
   }
-  const bars = createBars(files.length);
   // --modality fluorescence scores every slide with the knowledge-based measure, not the model.
-  const engine = fluorescence ? createComputeEngine({ type: 'registered', name: FLUORESCENCE_MEASURE }, opts.threads) : createComputeEngine(model, opts.threads, opts.kernel);
+  const engine = fluorescence ? createComputeEngine({ type: 'registered', name: FLUORESCENCE_MEASURE }, opts.threads) : await openComputeEngine(measureSource(measure), opts.threads, opts.kernel);
+  const bars = createBars(files.length);
   let rows: SlideSummaryRow[];
   try {
-    rows = await runSlideBatch(files, model, engine, {
+    rows = await runSlideBatch(files, scorer, engine, {
       outDir: resolve(opts.output),
       threshold,
       maxBlurShare: opts.maxBlurShare,

@@ -13,7 +13,6 @@ import { appendFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { FocusLiteModel } from '../core/model.js';
-import { parameterCount } from '../core/model.js';
 import { openSlide } from '../io/slide/index.js';
 import type { SlideReader } from '../io/slide/types.js';
 import { writeFileAtomic } from '../io/atomic.js';
@@ -24,14 +23,18 @@ import type { ComputeEngine } from '../runtime/compute-engine.js';
 import { FOCUS_REPORT_FORMAT, FOCUS_REPORT_VERSION, type FocusReport, type FocusReportBlur, type FocusReportSettings } from './focus-report.js';
 import { FAILURE_FORMAT, OutputFolder, type FailureRecord } from './output-folder.js';
 import { slideMetadataReport } from './slide-metadata.js';
-import { defaultThreshold as defaultThresholdOf } from '../core/score.js';
-import { assignNames, decideResume, modelFingerprint, nextFreeName, slideKeys, type ResumeDecision } from './slide-resume.js';
+import { assignNames, decideResume, nextFreeName, slideKeys, type ResumeDecision } from './slide-resume.js';
+import { scorerOf, scorerThreshold, type SlideScorer } from './slide-scorer.js';
 import { planSlide, scoreSlide, unscoredSlide, type SlideScore, type SlideScoreOptions } from './slide-score.js';
 import { FLUORESCENCE_MEASURE, heatmapExtras, judged, mapScale, modalityJson, storedModality } from './slide-modality.js';
 import { blurShare, mapsInfo, parseTilesCsv, renderHeatmap, renderMask, summaryStats, tilesCsv, tilesGeoJsonChunks, type MappedTile } from './slide-outputs.js';
 import { rowFromFailure, rowFromReport, writeFolderSummary, type FolderProblem, type SlideSummaryRow } from './slide-summary.js';
 
 export { summaryCsv, SUMMARY_HEADER, type SlideSummaryRow } from './slide-summary.js';
+export { measureScorer, modelScorer, type SlideScorer } from './slide-scorer.js';
+
+/** What scores the slides: a FocusLiteNN model (labelled by opts.modelLabel) or any SlideScorer. */
+export type SlideScoring = FocusLiteModel | SlideScorer;
 
 export interface SlideQcOptions extends Omit<SlideScoreOptions, 'onProgress'> {
   outDir: string;
@@ -41,7 +44,7 @@ export interface SlideQcOptions extends Omit<SlideScoreOptions, 'onProgress'> {
   maxBlurShare: number;
   force?: boolean;
   backend?: 'auto' | 'sharp' | 'dicom' | 'openslide';
-  /** recorded in outputs: where the model came from */
+  /** recorded in outputs: where the model came from (a SlideScorer carries its own label) */
   modelLabel: string;
   /** GeoJSON of the non-overlapping map cells instead of the (overlapping) crop squares */
   geojsonCells?: boolean;
@@ -50,8 +53,8 @@ export interface SlideQcOptions extends Omit<SlideScoreOptions, 'onProgress'> {
 }
 
 /** Default blur threshold of a slide run: core/score's one rule (null: the user must give one). */
-export function defaultThreshold(model: FocusLiteModel): number | null {
-  return defaultThresholdOf(model.scale, model.threshold);
+export function defaultThreshold(scoring: SlideScoring): number | null {
+  return scorerThreshold(scorerOf(scoring, ''));
 }
 
 export function outputPaths(outDir: string, name: string) {
@@ -70,12 +73,13 @@ export function slideNames(files: readonly string[]): string[] {
 }
 
 /** This run's settings, as focus.json records them and resume compares them. */
-export function runSettings(model: FocusLiteModel, opts: SlideQcOptions): FocusReportSettings {
+export function runSettings(scoring: SlideScoring, opts: SlideQcOptions): FocusReportSettings {
+  const scorer = scorerOf(scoring, opts.modelLabel);
   return {
     score: {
-      model: modelFingerprint(model),
+      model: scorer.fingerprint,
       mpp: opts.mpp ?? null,
-      modelMpp: opts.modelMpp !== undefined ? opts.modelMpp : model.mpp ?? null,
+      modelMpp: opts.modelMpp !== undefined ? opts.modelMpp : scorer.mpp,
       cropSize: opts.cropSize ?? 235,
       stride: opts.stride ?? 128,
       minTissue: opts.minTissue ?? 0.5,
@@ -114,7 +118,8 @@ export interface SlideReportContext {
 }
 
 /** Share of tissue area above the threshold + QC verdict + stats, in the form focus.json holds. */
-export function slideReport(result: SlideScore, reader: SlideReader, model: FocusLiteModel, opts: SlideQcOptions, ctx: SlideReportContext): FocusReport {
+export function slideReport(result: SlideScore, reader: SlideReader, scoring: SlideScoring, opts: SlideQcOptions, ctx: SlideReportContext): FocusReport {
+  const scorer = scorerOf(scoring, opts.modelLabel);
   const { info } = reader;
   const { name } = ctx;
   const scores = result.tiles.map((t) => t.score);
@@ -150,7 +155,7 @@ export function slideReport(result: SlideScore, reader: SlideReader, model: Focu
       // the resolution asked for and by whom: --mpp ('option'), the model's training resolution ('model'), or neither ('none')
       targetMpp: result.resolution.targetMpp,
       mppSource: result.resolution.source,
-      modelMpp: model.mpp,
+      modelMpp: scorer.mpp,
       warning: result.resolution.warning,
       resampling: resamplingOf(result.grid.factor / (info.levels[result.level]!.downsample)),
       cropSize: result.grid.cropSize,
@@ -172,7 +177,7 @@ export function slideReport(result: SlideScore, reader: SlideReader, model: Focu
     timingsMs: { ...result.timings },
     model: result.modality.used === 'fluorescence'
       ? { method: FLUORESCENCE_MEASURE, kind: 'knowledge-based', scale: 'relative', input: "each pixel's brightest channel", note: 'FocusLiteNN was trained on brightfield slides; fluorescence is scored with a knowledge-based measure' }
-      : { file: opts.modelLabel, kernels: model.kernels, pooling: model.pooling, scale: model.scale, parameters: parameterCount(model), source: model.provenance.source },
+      : scorer.report,
     tilesCsvSha256: ctx.tilesCsvSha256,
     scoredAt: now,
     createdAt: now,
@@ -211,20 +216,21 @@ async function writeOutputs(paths: ReturnType<typeof outputPaths>, files: { tile
   await writeFileAtomic(paths.focusJson, JSON.stringify(report, null, 2) + '\n');
 }
 
-function geojsonOf(tiles: readonly MappedTile[], model: FocusLiteModel, opts: SlideQcOptions, modality: { used: 'brightfield' | 'fluorescence' | null }): Iterable<string> {
+function geojsonOf(tiles: readonly MappedTile[], scorer: SlideScorer, opts: SlideQcOptions, modality: { used: 'brightfield' | 'fluorescence' | null }): Iterable<string> {
   const fluorescence = modality.used === 'fluorescence';
-  return tilesGeoJsonChunks(tiles, { threshold: opts.threshold, modelName: fluorescence ? FLUORESCENCE_MEASURE : opts.modelLabel, scale: mapScale(modality, model.scale), polygons: opts.geojsonCells ? 'cells' : 'crops' });
+  return tilesGeoJsonChunks(tiles, { threshold: opts.threshold, modelName: fluorescence ? FLUORESCENCE_MEASURE : scorer.label, scale: mapScale(modality, scorer.scale), polygons: opts.geojsonCells ? 'cells' : 'crops' });
 }
 
-function scoreOptions(model: FocusLiteModel, opts: SlideQcOptions): SlideScoreOptions {
-  return { ...opts, modelMpp: opts.modelMpp !== undefined ? opts.modelMpp : model.mpp };
+function scoreOptions(scorer: SlideScorer, opts: SlideQcOptions): SlideScoreOptions {
+  return { ...opts, modelMpp: opts.modelMpp !== undefined ? opts.modelMpp : scorer.mpp };
 }
 
 /** Score one slide and write all its outputs; focus.json is written last. */
 export async function processSlide(
-  file: string, name: string, model: FocusLiteModel, engine: ComputeEngine, opts: SlideQcOptions, events: BatchEvents = {},
+  file: string, name: string, scoring: SlideScoring, engine: ComputeEngine, opts: SlideQcOptions, events: BatchEvents = {},
   ctx: { identity?: FileIdentity; settings?: FocusReportSettings } = {},
 ): Promise<SlideSummaryRow> {
+  const model = scorerOf(scoring, opts.modelLabel);
   const t0 = performance.now();
   const paths = outputPaths(opts.outDir, name);
   const identity = ctx.identity ?? fileIdentity(file);
@@ -256,7 +262,8 @@ export async function processSlide(
  * again (cheap: no crop is read or scored). Returns why the slide must be scored instead when
  * the stored scores cannot be used.
  */
-export async function recomputeVerdict(file: string, stored: FocusReport, model: FocusLiteModel, opts: SlideQcOptions, settings: FocusReportSettings): Promise<{ row: SlideSummaryRow } | { rescore: string }> {
+export async function recomputeVerdict(file: string, stored: FocusReport, scoring: SlideScoring, opts: SlideQcOptions, settings: FocusReportSettings): Promise<{ row: SlideSummaryRow } | { rescore: string }> {
+  const model = scorerOf(scoring, opts.modelLabel);
   const t0 = performance.now();
   const paths = outputPaths(opts.outDir, stored.name);
   let text: string;
@@ -327,7 +334,8 @@ function oneLine(err: unknown, file: string): string {
  * output folder after every slide, so a crash keeps what was done and overlapping runs keep
  * each other's rows.
  */
-export async function runSlideBatch(files: readonly string[], model: FocusLiteModel, engine: ComputeEngine, opts: SlideQcOptions, events: BatchEvents = {}): Promise<SlideSummaryRow[]> {
+export async function runSlideBatch(files: readonly string[], scoring: SlideScoring, engine: ComputeEngine, opts: SlideQcOptions, events: BatchEvents = {}): Promise<SlideSummaryRow[]> {
+  const model = scorerOf(scoring, opts.modelLabel);
   mkdirSync(opts.outDir, { recursive: true });
   const folder = new OutputFolder(opts.outDir);
   const settings = runSettings(model, opts);
