@@ -13,8 +13,11 @@
  *  2. otherwise the thumbnail: mostly black pixels with almost no glass-white ones is a dark
  *     background (fluorescence); a real share of glass-white pixels, or a bright median, is
  *     brightfield;
- *  3. an ambiguous thumbnail (tissue everywhere, mid-grey) follows weak metadata hints (several
- *     single-sample channels), else brightfield, the default that keeps existing behaviour.
+ *  3. an ambiguous thumbnail (tissue everywhere, mid-grey) is fluorescence when some colour
+ *     channel carries no signal at all (99th percentile below OFF_CHANNEL: a one- or two-dye
+ *     image; brightfield light passes every channel somewhere), or when weak metadata hints
+ *     point there (several single-sample channels); else brightfield, the default that keeps
+ *     existing behaviour.
  */
 import type { RgbImage } from './image.js';
 
@@ -44,6 +47,13 @@ export interface ThumbnailStats {
 export const DARK_MAX = 50;
 /** a pixel whose darkest channel is above this is glass-white */
 export const BRIGHT_MIN = 200;
+/** a colour channel whose 99th percentile is below this carries no signal */
+export const OFF_CHANNEL = 40;
+
+/** How many of the three colour channels carry signal (a grey image counts as one). */
+export function activeChannels(s: ThumbnailStats): number {
+  return s.grey ? 1 : s.channelP99.filter((v) => v >= OFF_CHANNEL).length;
+}
 
 function percentileOf(hist: Float64Array, count: number, p: number): number {
   const target = p * count;
@@ -205,7 +215,7 @@ export function stainHints(modality: Modality, s: ThumbnailStats, channels: read
   const hints = [...channels];
   if (modality === 'fluorescence') {
     const names = ['red', 'green', 'blue'];
-    const active = s.channelP99.map((v, i) => (v >= 40 ? names[i]! : null)).filter((x): x is string => x !== null);
+    const active = s.channelP99.map((v, i) => (v >= OFF_CHANNEL ? names[i]! : null)).filter((x): x is string => x !== null);
     if (s.grey) hints.push('one grey channel');
     else if (active.length === 1 && active[0] === 'blue') hints.push('signal in the blue channel only (nuclear stain such as DAPI or Hoechst)');
     else if (active.length > 0) hints.push(`signal in the ${active.join(', ')} channel${active.length > 1 ? 's' : ''}`);
@@ -241,6 +251,10 @@ export function decideModality(stats: ThumbnailStats, meta: MetadataEvidence): M
     modality = 'brightfield';
     basis = 'thumbnail';
     if (meta.fluorescenceHint) reasons.push('a metadata hint points to fluorescence, but the thumbnail shows a bright background');
+  } else if (!stats.grey && activeChannels(stats) < 3) {
+    modality = 'fluorescence';
+    basis = 'thumbnail';
+    reasons.push(`only ${activeChannels(stats)} of 3 colour channels carry signal (99th percentile >= ${OFF_CHANNEL})`);
   } else if (meta.fluorescenceHint) {
     modality = 'fluorescence';
     basis = 'hint';

@@ -86,6 +86,12 @@ test('decideModality: explicit metadata first, then the thumbnail, then hints, e
   assert.ok(fl.stainHints.some((h) => /blue channel only/.test(h)));
   assert.deepEqual([decideModality(thumbnailStats(hne), NO_META).modality, decideModality(thumbnailStats(hne), NO_META).basis], ['brightfield', 'thumbnail']);
   assert.deepEqual(decideModality(thumbnailStats(full), NO_META).basis, 'default');
+  // Tissue edge to edge but signal in one or two channels only: a dye image, not brightfield.
+  const filled = decideModality(thumbnailStats(image(60, 40, (x) => [5, 30 + (x % 7) * 20, 90 + (x % 5) * 30])), NO_META);
+  assert.deepEqual([filled.image, filled.modality, filled.basis], ['ambiguous', 'fluorescence', 'thumbnail']);
+  assert.match(filled.reasons.at(-1)!, /^only 2 of 3 colour channels carry signal \(99th percentile >= 40\)$/);
+  // A grey image edge to edge stays brightfield (a grey scan of stained tissue is possible).
+  assert.equal(decideModality(thumbnailStats(image(60, 40, (x) => [100 + x, 100 + x, 100 + x])), NO_META).modality, 'brightfield');
   const hint: MetadataEvidence = { ...NO_META, fluorescenceHint: true, reasons: ['hint'] };
   assert.deepEqual([decideModality(thumbnailStats(full), hint).modality, decideModality(thumbnailStats(full), hint).basis], ['fluorescence', 'hint']);
   // A hint never overrules a bright background; explicit metadata does, and says so.
