@@ -13,6 +13,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import sharp from 'sharp';
 import { resolveModel, defaultModelPath } from '../src/io/model-source.js';
 import { isOpenSlideAvailable } from '../src/io/slide/index.js';
 import { scoreImage } from '../src/pipeline/score-image.js';
@@ -80,6 +81,23 @@ test('cohort page: the table lists every slide, sorts, filters, shows failures; 
   await page.close();
 });
 
+test('a job started from the cohort page scores a slide; the table gains it when the job finishes', async () => {
+  const { page, errors } = await newPage();
+  await page.goto(server.url + '/');
+  await page.waitForSelector('#cohort tbody tr');
+  assert.equal(await page.$('#cohort tr[data-id="fresh"]'), null);
+  await page.click('#jobs summary');
+  await page.fill('#job-slides', fx.fresh);
+  await page.click('#job-start');
+  await page.waitForFunction(() => /: done/.test(document.getElementById('job-status')!.textContent ?? ''), undefined, { timeout: 120_000 });
+  // the page reloads the table on the server's `cohort` event, without a reload of the page
+  await page.waitForSelector('#cohort tr[data-id="fresh"] a', { timeout: 30_000 });
+  assert.match((await page.textContent('#job-status')) ?? '', /ok\s+.*fresh\.tif/);
+  await page.screenshot({ path: join(shots, 'cohort-after-job.png'), fullPage: true });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test('a PNG dropped on the page is scored in the browser (core + WebAssembly) to the CLI score within 1e-6', async () => {
   const png = sharedPath('data', 'tcga-focus', 'out-of-focus_patch_i_9651_j_81514.png');
   const { page, errors } = await newPage();
@@ -109,6 +127,25 @@ test('a PNG dropped on the page is scored in the browser (core + WebAssembly) to
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+for (const format of ['tiff', 'jpeg'] as const) {
+  test(`a ${format.toUpperCase()} chosen on the page is scored in the browser to the CLI score within 1e-6`, async () => {
+    const file = join(fx.dir, `patch.${format}`);
+    const src = sharp(sharedPath('data', 'tcga-focus', 'in-focus_patch_i_32381_j_37784.png')).removeAlpha();
+    await (format === 'tiff' ? src.tiff({ compression: 'lzw' }) : src.jpeg({ quality: 90 })).toFile(file);
+    const { page, errors } = await newPage();
+    await page.goto(server.url + '/');
+    await page.setInputFiles('#file', file);
+    await page.waitForSelector('#page-score', { timeout: 60_000 });
+    const got = Number(await page.getAttribute('#score-info', 'data-score'));
+    const cli = runCli(['score', file, '--format', 'json']);
+    assert.equal(cli.code, 0, cli.stderr);
+    const cliScore = (JSON.parse(cli.stdout) as Array<{ score: number }>)[0]!.score;
+    assert.ok(Math.abs(got - cliScore) <= 1e-6, `browser ${got} vs CLI ${cliScore}`);
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+}
 
 async function openViewer(id: string): Promise<{ page: Page; errors: string[]; tiles: Array<{ status: number; type: string }> }> {
   const { page, errors } = await newPage();

@@ -8,6 +8,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { createServer as createHttpServer } from 'node:http';
 import { createRequire } from 'node:module';
 import { basename, dirname, extname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -141,12 +142,18 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const overlayCache = new Map<string, { stamp: number; doc: string }>();
   const cohortListeners = new Set<FastifyReply>();
 
+  const requestTimeout = opts.requestTimeoutMs ?? 30_000;
   const app = Fastify({
     logger: false,
     bodyLimit: 1024 * 1024,
-    requestTimeout: opts.requestTimeoutMs ?? 30_000,
-    connectionTimeout: opts.requestTimeoutMs ?? 30_000,
-    keepAliveTimeout: 5_000,
+    // A request (headers and body) must arrive within requestTimeout, checked every second, so a
+    // client that sends slowly cannot hold a connection; idle sockets close after it too
+    // (event streams lift that for their own socket).
+    serverFactory: (handler) => {
+      const server = createHttpServer({ connectionsCheckingInterval: 1000, requestTimeout, headersTimeout: Math.min(requestTimeout, 10_000), keepAliveTimeout: 5_000 }, handler);
+      server.timeout = requestTimeout;
+      return server;
+    },
     // the ids in paths are looked up, never used as paths; long URLs are refused early
     routerOptions: { maxParamLength: 1000 },
   });
@@ -321,16 +328,21 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     return job ? job : jsonError(reply, 404, 'no such job');
   });
 
-  const sse = (reply: FastifyReply): void => {
+  const sse = (req: FastifyRequest, reply: FastifyReply): void => {
     reply.hijack();
+    req.raw.socket.setTimeout(0); // a stream may be quiet for long; it is closed by the client or at shutdown
     reply.raw.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive', 'X-Content-Type-Options': 'nosniff' });
     reply.raw.write(': focuslite\n\n');
+    // a comment now and then keeps proxies from closing a quiet stream
+    const beat = setInterval(() => reply.raw.write(': \n\n'), 15_000);
+    beat.unref();
+    reply.raw.on('close', () => clearInterval(beat));
   };
   const event = (reply: FastifyReply, name: string, data: unknown): void => void reply.raw.write(`event: ${name}\ndata: ${JSON.stringify(data)}\n\n`);
   app.get('/api/jobs/:id/events', async (req, reply) => {
     const job = jobs.get((req.params as { id: string }).id);
     if (!job) return jsonError(reply, 404, 'no such job');
-    sse(reply);
+    sse(req, reply);
     event(reply, 'job', job);
     if (job.state === 'done' || job.state === 'failed') return void reply.raw.end();
     const onChange = (j: typeof job) => j.id === job.id && event(reply, 'job', j);
@@ -346,7 +358,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     req.raw.on('close', cleanup);
   });
   app.get('/api/events', async (req, reply) => {
-    sse(reply);
+    sse(req, reply);
     cohortListeners.add(reply);
     req.raw.on('close', () => cohortListeners.delete(reply));
   });

@@ -1,7 +1,7 @@
 /**
  * A real output folder for the server tests, made by running `focuslite slide` on small slides
  * from ../shared (an Aperio SVS, the JPEG 2000 TCGA SVS through OpenSlide when it is installed,
- * a nearly empty strip TIFF) and on a corrupt file, plus the files the security tests need:
+ * a nearly empty strip TIFF, a DICOM WSI file) and on a corrupt file, plus the files the security tests need:
  * a second slide root, a copy of a slide outside every root, and links pointing at it.
  */
 import { spawnSync } from 'node:child_process';
@@ -30,7 +30,7 @@ export function runCli(args: string[], cwd = projectRoot): { code: number | null
   return { code: res.status, stdout: res.stdout, stderr: res.stderr };
 }
 
-export const SHARED_SLIDES = ['cmu-1-small-region.svs', 'tcga-cr-7395-01a-01-ts1.svs', 'kidney-48-5.tif'];
+export const SHARED_SLIDES = ['cmu-1-small-region.svs', 'tcga-cr-7395-01a-01-ts1.svs', 'kidney-48-5.tif', 'small_dicom.dcm'];
 
 export async function makeServeFixture(): Promise<ServeFixture> {
   const dir = mkdtempSync(join(tmpdir(), 'focuslite-serve-'));

@@ -7,12 +7,14 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { existsSync, readFileSync } from 'node:fs';
 import sharp from 'sharp';
 import { resolveModel, defaultModelPath } from '../../src/io/model-source.js';
 import { openSlide, isOpenSlideAvailable } from '../../src/io/slide/index.js';
 import { colourAt } from '../../src/pipeline/slide-outputs.js';
 import { startServer, type RunningServer, type ServeOptions } from '../../src/http/server.js';
+import { SlideTiles } from '../../src/http/slide-tiles.js';
 import { resolveToken, tokensEqual } from '../../src/http/auth.js';
 import { sharedOnly, sharedPath } from '../helpers.js';
 import { makeServeFixture, runCli, type ServeFixture } from './fixture.js';
@@ -59,7 +61,7 @@ test('GET /api/slides lists every slide of the folder, failed ones with their er
   assert.equal(res.status, 200);
   const doc = (await res.json()) as { slides: Array<{ id: string; status: string; error: string; viewable: boolean; crops: number | null; pass: boolean | null; scanDate: string | null }> };
   const ids = doc.slides.map((s) => s.id);
-  for (const id of ['broken', 'cmu-1-small-region', 'kidney-48-5', 'tcga-cr-7395-01a-01-ts1', 'escape', 'elsewhere']) assert.ok(ids.includes(id), `${id} missing from ${ids}`);
+  for (const id of ['broken', 'cmu-1-small-region', 'kidney-48-5', 'tcga-cr-7395-01a-01-ts1', 'small_dicom', 'escape', 'elsewhere']) assert.ok(ids.includes(id), `${id} missing from ${ids}`);
   const broken = doc.slides.find((s) => s.id === 'broken')!;
   assert.equal(broken.status, 'error');
   assert.match(broken.error, /broken\.svs/);
@@ -137,6 +139,37 @@ test('Deep Zoom tiles through OpenSlide (JPEG 2000 SVS, 2 levels)', { skip: shar
     assert.equal(r.status, 200, `level ${lv}`);
     const m = await sharp(Buffer.from(await r.arrayBuffer())).stats();
     assert.ok(m.channels[0]!.mean > 20, 'not a black tile');
+  }
+});
+
+test('Deep Zoom tiles through the DICOM reader', sharedOnly(), async () => {
+  const d = await dziSize('small_dicom');
+  assert.deepEqual([d.w, d.h], [3236, 2638]);
+  const max = Math.ceil(Math.log2(Math.max(d.w, d.h)));
+  for (const lv of [max, max - 3]) {
+    const r = await get(`/slides/small_dicom_files/${lv}/1_1.jpeg`);
+    assert.equal(r.status, 200, `level ${lv}`);
+    const m = await sharp(Buffer.from(await r.arrayBuffer())).metadata();
+    assert.equal(m.format, 'jpeg');
+  }
+});
+
+test('tiles of many slides: the cache stays under its byte limit and at most maxOpen readers stay open', sharedOnly(), async () => {
+  const tiles = new SlideTiles({ cacheBytes: 200_000, maxOpen: 2, concurrency: 2 });
+  try {
+    const slides = ['cmu-1-small-region.svs', 'kidney-48-5.tif', 'small_dicom.dcm'].map((f) => sharedPath('data', 'slides', f));
+    let served = 0;
+    for (let round = 0; round < 3; round++) {
+      await Promise.all(slides.flatMap((p, i) => [0, 1, 2].map(async (c) => {
+        const buf = await tiles.tile(`s${i}`, p, 11, c, round);
+        served += buf.length;
+      })));
+      assert.ok(tiles.cacheBytes <= 200_000, `cache ${tiles.cacheBytes} bytes`);
+      assert.ok(tiles.openReaders <= 2, `${tiles.openReaders} readers open`);
+    }
+    assert.ok(served > 200_000, 'more was served than the cache holds');
+  } finally {
+    await tiles.close();
   }
 });
 
@@ -271,6 +304,25 @@ test('access tokens: required off loopback, checked on every request, browser co
     const cookie = page.headers.get('set-cookie')!;
     assert.match(cookie, /HttpOnly; SameSite=Strict/);
     assert.equal((await fetch(`${s.url}/api/slides`, { headers: { Cookie: cookie.split(';')[0]! } })).status, 200);
+  } finally {
+    await s.close();
+  }
+});
+
+test('a client that never finishes its request is cut off (request timeout) and the server keeps serving', sharedOnly(), async () => {
+  const s = await startServer({ ...base, requestTimeoutMs: 1000 });
+  try {
+    const u = new URL(s.url);
+    const got = await new Promise<string>((resolve, reject) => {
+      const sock = connect(Number(u.port), u.hostname, () => sock.write('GET /api/slides HTTP/1.1\r\nHost: x\r\nX-Slow: '));
+      let data = '';
+      sock.on('data', (c) => (data += c.toString()));
+      sock.on('close', () => resolve(data));
+      sock.on('error', reject);
+    });
+    // closed by the server, never answered with the slides
+    assert.ok(!got.includes('"slides"'), got);
+    assert.equal((await fetch(`${s.url}/api/slides`)).status, 200);
   } finally {
     await s.close();
   }
