@@ -1,7 +1,7 @@
 /** Small helpers shared by the pages (browser code, bundled by scripts/build-web.mjs). */
 
 export interface SlideEntry {
-  id: string; status: string; slide: string; pass: boolean | null; blurShare: number | null; tissueMm2: number | null;
+  id: string; status: string; slide: string; pass: boolean | null; verdict: string | null; reason: string; blurShare: number | null; tissueMm2: number | null;
   crops: number | null; mean: number | null; p90: number | null; scanDate: string | null; error: string;
   reader: string | null; format: string | null; width: number | null; height: number | null; warnings: string[]; viewable: boolean; heatmap: boolean;
 }
@@ -22,4 +22,7 @@ export function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<
 
 export const fmt = (v: number | null, digits = 3): string => (v === null || v === undefined ? '–' : Number(v.toFixed(digits)).toString());
 export const pct = (v: number | null): string => (v === null || v === undefined ? '–' : `${(v * 100).toFixed(1)}%`);
-export const verdict = (e: { pass: boolean | null; status: string }): string => (e.status === 'error' ? 'error' : e.pass === null ? '–' : e.pass ? 'pass' : 'fail');
+export const verdict = (e: { pass: boolean | null; status: string; verdict?: string | null }): string =>
+  e.status === 'error' ? 'error' : e.pass !== null ? (e.pass ? 'pass' : 'fail') : e.verdict ?? '–';
+/** CSS class of a verdict pill */
+export const verdictClass = (v: string): string => (v === 'pass' || v === 'fail' || v === 'error' ? v : 'none');

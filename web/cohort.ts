@@ -1,5 +1,5 @@
 /** The cohort page: the folder's slides as a sortable, filterable table; in-page scoring; jobs. */
-import { el, fmt, getJson, pct, verdict, type SlideEntry } from './api.js';
+import { el, fmt, getJson, pct, verdict, verdictClass, type SlideEntry } from './api.js';
 import { decodeFile } from './decode.js';
 import type { ScoreReply } from './score-worker.js';
 
@@ -30,7 +30,7 @@ function render(): void {
   const want = ($('verdict') as HTMLSelectElement).value;
   const rows = slides.filter((s) => {
     const v = verdict(s);
-    if (want === 'none' ? v !== '–' : want && v !== want) return false;
+    if (want === 'none' ? verdictClass(v) !== 'none' : want && v !== want) return false;
     return !q || [s.id, s.slide, s.status, s.error, v, s.format ?? ''].join(' ').toLowerCase().includes(q);
   }).sort((a, b) => {
     const x = sortValue(a, sortKey), y = sortValue(b, sortKey);
@@ -41,9 +41,9 @@ function render(): void {
     const v = verdict(s);
     const name = s.viewable ? el('a', { href: `/view/${encodeURIComponent(s.id)}` }, s.id) : el('span', { title: 'slide file not found under the slide folders' }, s.id);
     const thumb = !s.heatmap ? '' : el('img', { src: `/api/slides/${encodeURIComponent(s.id)}/heatmap.png`, alt: `heat map of ${s.id}`, loading: 'lazy' });
-    const msg = s.error ? el('span', { class: 'err' }, s.error) : el('span', { class: 'muted' }, s.warnings.join('; '));
+    const msg = s.error ? el('span', { class: 'err' }, s.error) : el('span', { class: 'muted' }, [s.reason, ...s.warnings].filter(Boolean).join('; '));
     return el('tr', { 'data-id': s.id },
-      el('td', { class: 'thumb' }, thumb), el('td', {}, name), el('td', {}, s.status), el('td', {}, el('span', { class: `pill ${v}` }, v)),
+      el('td', { class: 'thumb' }, thumb), el('td', {}, name), el('td', {}, s.status), el('td', {}, el('span', { class: `pill ${verdictClass(v)}` }, v)),
       el('td', { class: 'num' }, pct(s.blurShare)), el('td', { class: 'num' }, fmt(s.tissueMm2)), el('td', { class: 'num' }, s.crops === null ? '–' : String(s.crops)),
       el('td', { class: 'num' }, fmt(s.mean)), el('td', { class: 'num' }, fmt(s.p90)), el('td', {}, s.scanDate ?? '–'), el('td', { class: 'msg' }, msg));
   }));

@@ -3,7 +3,7 @@
  * an overlay in level-0 pixels (each map cell in its heat-map colour), the tissue mask as a second
  * layer, the score of the tile under the pointer, and the blurriest tiles as a list that pans there.
  */
-import { el, fmt, getJson, pct, verdict, type SlideEntry } from './api.js';
+import { el, fmt, getJson, pct, verdict, verdictClass, type SlideEntry } from './api.js';
 
 declare const OpenSeadragon: any; // the global of /vendor/openseadragon/openseadragon.min.js
 
@@ -112,7 +112,7 @@ async function main(): Promise<void> {
   document.title = `focuslite — ${id}`;
   $('title').textContent = id;
   const v = entry ? verdict(entry) : '–';
-  $('verdict').replaceChildren(el('span', { class: `pill ${v}` }, `QC ${v}`));
+  $('verdict').replaceChildren(el('span', { class: `pill ${verdictClass(v)}` }, `QC ${v}`));
   const facts = $('facts');
   const kv = (k: string, val: string) => facts.append(el('dt', {}, k), el('dd', {}, val));
   if (entry) {

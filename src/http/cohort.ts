@@ -16,6 +16,10 @@ export interface CohortEntry {
   /** the slide path recorded by the batch (may be relative to where `slide` ran) */
   readonly slide: string;
   readonly pass: boolean | null;
+  /** the QC verdict as focus.json words it ('pass', 'fail', 'no tissue found', 'unsupported modality (fluorescence)', ...), or null */
+  readonly verdict: string | null;
+  /** why a slide has no pass/fail verdict (focus.json qc.reason), or '' */
+  readonly reason: string;
   readonly blurShare: number | null;
   readonly tissueMm2: number | null;
   readonly crops: number | null;
@@ -55,6 +59,8 @@ export function entryFromFocusJson(id: string, file: string, doc: unknown): Coho
     status,
     slide: str(d.slide) ?? '',
     pass: typeof qc.pass === 'boolean' ? qc.pass : null,
+    verdict: str(qc.verdict) ?? (typeof qc.pass === 'boolean' ? (qc.pass ? 'pass' : 'fail') : null),
+    reason: str(qc.reason) ?? '',
     blurShare: num(blur.shareOfTissueAbove) ?? num(blur.share),
     tissueMm2: num(tissue.areaMm2),
     crops: num(d.cropsScored),
@@ -107,7 +113,7 @@ export function failedFromSummary(text: string, known: ReadonlySet<string>): Coh
     const id = r.name ?? '';
     if (!id || known.has(id) || r.status === 'ok' || r.status === 'skipped') continue;
     out.push({
-      id, status: r.status || 'error', slide: r.slide ?? '', pass: null, blurShare: null, tissueMm2: null, crops: null, mean: null, p90: null,
+      id, status: r.status || 'error', slide: r.slide ?? '', pass: null, verdict: null, reason: '', blurShare: null, tissueMm2: null, crops: null, mean: null, p90: null,
       scanDate: null, error: r.error ?? '', reader: null, format: null, width: null, height: null, warnings: [], focusJson: null,
     });
   }
@@ -178,7 +184,7 @@ export class CohortIndex {
 }
 
 const CSV_COLUMNS: Array<[string, (e: CohortEntry) => unknown]> = [
-  ['id', (e) => e.id], ['slide', (e) => e.slide], ['status', (e) => e.status], ['qc', (e) => (e.pass === null ? '' : e.pass ? 'pass' : 'fail')],
+  ['id', (e) => e.id], ['slide', (e) => e.slide], ['status', (e) => e.status], ['qc', (e) => e.verdict ?? (e.pass === null ? '' : e.pass ? 'pass' : 'fail')],
   ['blur_share', (e) => e.blurShare], ['tissue_mm2', (e) => e.tissueMm2], ['crops', (e) => e.crops], ['mean', (e) => e.mean], ['p90', (e) => e.p90],
   ['scan_date', (e) => e.scanDate], ['error', (e) => e.error],
 ];

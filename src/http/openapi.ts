@@ -21,7 +21,7 @@ export function openApiDocument(version: string): object {
           type: 'object',
           properties: {
             id: { type: 'string' }, status: { type: 'string', description: 'ok, error, or a status newer batch runners write' }, slide: { type: 'string' },
-            pass: { type: ['boolean', 'null'] }, blurShare: { type: ['number', 'null'] }, tissueMm2: { type: ['number', 'null'] }, crops: { type: ['integer', 'null'] },
+            pass: { type: ['boolean', 'null'] }, verdict: { type: ['string', 'null'], description: 'QC verdict as focus.json words it: pass, fail, no tissue found, unsupported modality (…)' }, reason: { type: 'string' }, blurShare: { type: ['number', 'null'] }, tissueMm2: { type: ['number', 'null'] }, crops: { type: ['integer', 'null'] },
             mean: { type: ['number', 'null'] }, p90: { type: ['number', 'null'] }, scanDate: { type: ['string', 'null'] }, error: { type: 'string' },
             reader: { type: ['string', 'null'] }, format: { type: ['string', 'null'] }, width: { type: ['integer', 'null'] }, height: { type: ['integer', 'null'] },
             warnings: { type: 'array', items: { type: 'string' } }, viewable: { type: 'boolean', description: 'the slide file is found under the slide roots' }, heatmap: { type: 'boolean', description: 'its heat-map PNG is in the folder' },

@@ -371,7 +371,13 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
 
   app.get('/api/openapi.json', async () => openApiDocument(version));
 
-  await app.listen({ host, port: opts.port ?? 8080 });
+  try {
+    await app.listen({ host, port: opts.port ?? 8080 });
+  } catch (err) {
+    await scoreEngine.close();
+    const e = err as NodeJS.ErrnoException;
+    throw new Error(e.code === 'EADDRINUSE' ? `port ${opts.port ?? 8080} on ${host} is in use (choose another with --port)` : e.message);
+  }
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : opts.port ?? 8080;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;

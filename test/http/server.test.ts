@@ -71,9 +71,15 @@ test('GET /api/slides lists every slide of the folder, failed ones with their er
   assert.ok(cmu.crops! > 50);
   assert.equal(cmu.scanDate, '2009-12-29T09:59:15');
   assert.equal(doc.slides.find((s) => s.id === 'escape')!.viewable, false);
+  // a slide without a pass/fail verdict says why, in focus.json's words
+  const kidney = doc.slides.find((s) => s.id === 'kidney-48-5')! as unknown as { verdict: string; reason: string; pass: boolean | null };
+  assert.equal(kidney.pass, null);
+  assert.equal(kidney.verdict, 'no tissue found');
+  assert.match(kidney.reason, /no tissue/);
   const csv = await (await get('/api/slides.csv')).text();
   assert.match(csv.split('\n')[0]!, /^id,slide,status,qc,blur_share,tissue_mm2,crops,mean,p90,scan_date,error$/);
   assert.ok(csv.split('\n').some((l) => l.startsWith('broken,') && l.includes(',error,')));
+  assert.ok(csv.split('\n').some((l) => l.startsWith('kidney-48-5,') && l.includes(',no tissue found,')));
 });
 
 test('GET /api/slides/<id> is its focus.json; /tiles carries every scored crop with heat-map colours', sharedOnly(), async () => {

@@ -52,6 +52,10 @@ test('cohort entries are read tolerantly: missing fields are null, new statuses 
   assert.equal(e.pass, null);
   assert.equal(e.crops, 0);
   assert.equal(e.mean, null);
+  assert.equal(e.verdict, null);
+  const nt = entryFromFocusJson('z', 'z.focus.json', { qc: { pass: null, verdict: 'no tissue found', reason: 'the tissue detector found no tissue' } });
+  assert.deepEqual([nt.verdict, nt.reason], ['no tissue found', 'the tissue detector found no tissue']);
+  assert.equal(entryFromFocusJson('p', 'p.focus.json', { qc: { pass: false } }).verdict, 'fail');
   const empty = entryFromFocusJson('y', 'y.focus.json', 'not an object');
   assert.equal(empty.status, 'ok');
   assert.equal(empty.blurShare, null);
