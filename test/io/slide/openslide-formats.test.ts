@@ -9,7 +9,9 @@
  * a MIRAX slide (Slidedat.ini, Index.dat and a data file of JPEG camera images placed by the
  * position buffer, two zoom levels, macro and label; see tiny-mrxs.ts) and a Hamamatsu VMS
  * (key file, a 2 x 2 grid of JPEGs with restart markers spliced from sharp's output, map JPEG,
- * macro; see tiny-vms.ts).
+ * macro; see tiny-vms.ts) and a Sakura SVSlide (SQLite database written with sql.js: tiles
+ * as one grayscale JPEG per channel, header, metadata tables, associated images; see
+ * tiny-svslide.ts).
  * Skipped where libopenslide is not installed; CI installs it.
  */
 import { test } from 'node:test';
@@ -22,6 +24,7 @@ import { testImage } from './tiny-dicom.js';
 import { tinyTiff } from './tiny-tiff.js';
 import { writeMirax } from './tiny-mrxs.js';
 import { restartJpeg, writeVms } from './tiny-vms.js';
+import { svslide, type SakuraTile } from './tiny-svslide.js';
 import sharp from 'sharp';
 
 const withOpenSlide = { skip: isOpenSlideAvailable() ? false : `OpenSlide not available (${openSlideUnavailableReason()})` };
@@ -407,6 +410,67 @@ test('Hamamatsu VMS (generated): OpenSlide reads 2 x 2 JPEGs with restart marker
       physicalWidth: 232960, physicalHeight: 174720, objective: 20,
     });
     await assert.rejects(openSlide(plainPath), /plain\/slide\.vms: OpenSlide error: .*No restart markers/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/** One channel (0 red, 1 green, 2 blue) of an RGB image. */
+function channel(rgb: Uint8Array, c: number): Uint8Array {
+  const out = new Uint8Array(rgb.length / 3);
+  for (let i = 0; i < out.length; i++) out[i] = rgb[i * 3 + c]!;
+  return out;
+}
+
+test('Sakura SVSlide (generated): OpenSlide reads the SQLite tiles (one grayscale JPEG per channel) as two levels, MPP, objective, label, macro, thumbnail', withOpenSlide, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'focuslite-svslide-'));
+  try {
+    // 512 x 384 in 256-px tiles: level 0 has 2 x 2 tiles (the bottom row cut to 128 px), level 1
+    // (downsample 2) one tile cut to 256 x 192. Tiles are addressed by their level-0 corner.
+    const ts = 256;
+    const l0 = testImage(512, 384, 23), l1 = testImage(256, 192, 24);
+    const want0 = new Uint8Array(512 * 384 * 3), want1 = new Uint8Array(256 * 192 * 3);
+    const tiles: SakuraTile[] = [];
+    const addTile = async (src: Uint8Array, width: number, height: number, tx: number, ty: number, downsample: number, want: Uint8Array) => {
+      // the tile, padded with black beyond the image
+      const t = new Uint8Array(ts * ts * 3);
+      const w = Math.min(ts, width - tx), h = Math.min(ts, height - ty);
+      paste(t, ts, crop(src, width, tx, ty, w, h), 0, 0, w, h);
+      const channels = await Promise.all([0, 1, 2].map((c) =>
+        sharp(channel(t, c), { raw: { width: ts, height: ts, channels: 1 } }).toColourspace('b-w').jpeg({ quality: 100 }).toBuffer())) as [Buffer, Buffer, Buffer];
+      // sharp decodes a one-component JPEG to three equal channels
+      const decoded = await Promise.all(channels.map(async (j) => channel(new Uint8Array(await sharp(j).raw().toBuffer()), 0)));
+      const rgb = new Uint8Array(ts * ts * 3);
+      for (let i = 0; i < ts * ts; i++) for (let c = 0; c < 3; c++) rgb[i * 3 + c] = decoded[c]![i]!;
+      paste(want, width, crop(rgb, ts, 0, 0, w, h), tx, ty, w, h);
+      tiles.push({ downsample, x: tx * downsample, y: ty * downsample, channels });
+    };
+    for (let ty = 0; ty < 384; ty += ts) for (let tx = 0; tx < 512; tx += ts) await addTile(l0, 512, 384, tx, ty, 1, want0);
+    await addTile(l1, 256, 192, 0, 0, 2, want1);
+    const label = testImage(64, 64, 25), macro = testImage(160, 64, 26), thumb = testImage(64, 48, 27);
+    const path = join(dir, 'slide.svslide');
+    writeFileSync(path, await svslide({
+      tileSize: ts, width: 512, height: 384, mmPerPixel: 0.00025, magnification: 40, tiles,
+      label: await jpeg(label, 64, 64), macro: await jpeg(macro, 160, 64), thumbnail: await jpeg(thumb, 64, 48),
+    }));
+    const r = await openSlide(path);
+    try {
+      assert.deepEqual([r.info.reader, r.info.format], ['openslide', 'sakura']);
+      assert.deepEqual(r.info.levels.map((l) => [l.width, l.height, l.downsample, l.tileWidth]), [[512, 384, 1, 256], [256, 192, 2, 256]]);
+      assert.deepEqual(r.info.mpp, { x: 0.25, y: 0.25 });
+      assert.equal(r.info.objectivePower, 40);
+      assert.deepEqual([...r.info.associatedImages].sort(), ['label', 'macro', 'thumbnail']);
+      const m = r.info.metadata!;
+      assert.deepEqual([m.scannerVendor, m.objectivePower, m.mppSource], ['Sakura', 40, 'openslide.mpp-x/y (sakura)']);
+      // Three grayscale JPEGs (q100) recombined, edge tiles cut to the image: equal to sharp's
+      // decoding of the channels (measured: equal; 1 from the source pixels).
+      const d = [maxDiff((await r.readRegion(0, 0, 0, 512, 384)).data, want0), maxDiff((await r.readRegion(1, 0, 0, 256, 192)).data, want1)];
+      assert.ok(Math.max(...d) <= 1, `levels 0 / 1 differ from the decoded channel JPEGs by ${d}`);
+      const sizes = await Promise.all(['label', 'macro', 'thumbnail'].map(async (n) => { const a = await r.readAssociated(n); return [a.width, a.height]; }));
+      assert.deepEqual(sizes, [[64, 64], [160, 64], [64, 48]]);
+    } finally {
+      await r.close();
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
