@@ -37,3 +37,23 @@ export function rng(seed: number): () => number {
   const m = new Mulberry32(seed);
   return () => m.uniform();
 }
+
+/**
+ * The tests' one synthetic texture: smooth structure (sines whose frequencies follow the seed)
+ * plus seeded noise, `channels` interleaved bytes per pixel. Every crop of it has detail, so every
+ * measure and model has something to see; different seeds give different images.
+ */
+export function texture(width: number, height: number, seed: number, channels = 3): Uint8Array {
+  const r = rng(seed);
+  const out = new Uint8Array(width * height * channels);
+  const fx = 5 + (seed % 7), fy = 9 + (seed % 5);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      for (let c = 0; c < channels; c++) {
+        const v = 128 + 70 * Math.sin(x / fx + c) * Math.cos(y / fy - c) + (r() - 0.5) * 60;
+        out[(y * width + x) * channels + c] = Math.max(0, Math.min(255, Math.round(v)));
+      }
+    }
+  }
+  return out;
+}

@@ -13,7 +13,7 @@ import { resampleToMpp } from '../../src/core/resample.js';
 import { scoreRgbImage } from '../../src/core/score.js';
 import { resolveKernel } from '../../src/core/kernels/index.js';
 import { mppFromDensity } from '../../src/io/decode.js';
-import { projectRoot, rng, sharedOnly, sharedPath } from '../helpers.js';
+import { projectRoot, rng, sharedOnly, sharedPath, texture } from '../helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'focuslite-cli-score-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -28,16 +28,6 @@ const model = createModel({
 });
 const weights = join(dir, 'model.json');
 writeFileSync(weights, serializeModel(model));
-
-function texture(w: number, h: number, seed: number): Buffer {
-  const rand = rng(seed);
-  const out = Buffer.alloc(w * h * 3);
-  for (let i = 0; i < out.length; i++) {
-    const p = Math.floor(i / 3), x = p % w, y = Math.floor(p / w);
-    out[i] = Math.max(0, Math.min(255, Math.round(128 + 80 * Math.sin(x / (4 + seed)) * Math.cos(y / 9) + (rand() - 0.5) * 50)));
-  }
-  return out;
-}
 
 const good1 = join(dir, 'patch one.png'); // a space in the name: still one CSV field
 const good2 = join(dir, 'patch2.jpg');

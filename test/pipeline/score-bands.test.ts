@@ -16,7 +16,7 @@ import { serializeModel } from '../../src/core/weights.js';
 import { decodeImage, decodeImageRows } from '../../src/io/decode.js';
 import { scoreFiles, type FileResult, type ScoreFilesOptions } from '../../src/pipeline/score-files.js';
 import { runCliCapped } from '../capped-cli.js';
-import { rng } from '../helpers.js';
+import { rng, texture } from '../helpers.js';
 import { constantPng } from '../io/png-bomb.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'focuslite-score-bands-'));
@@ -36,16 +36,6 @@ const model = createModel({
 const weights = join(dir, 'model.json');
 writeFileSync(weights, serializeModel(model));
 
-function texture(w: number, h: number, channels: number, seed: number): Uint8Array {
-  const rand = rng(seed);
-  const out = new Uint8Array(w * h * channels);
-  for (let i = 0; i < out.length; i++) {
-    const p = Math.floor(i / channels), x = p % w, y = Math.floor(p / w);
-    out[i] = Math.max(0, Math.min(255, Math.round(128 + 70 * Math.sin(x / 6 + (i % channels)) * Math.cos(y / 11) + (rand() - 0.5) * 60)));
-  }
-  return out;
-}
-
 // 2,500 wide: 18 crop columns, so bands are cut into two compute chunks (16 + 2 columns).
 const W = 2500, H = 800;
 const files = {
@@ -54,9 +44,9 @@ const files = {
   grey: join(dir, 'grey.tif'),
 };
 const made = Promise.all([
-  sharp(texture(W, H, 3, 1), { raw: { width: W, height: H, channels: 3 } }).png().toFile(files.rgb),
-  sharp(texture(W, H, 4, 2), { raw: { width: W, height: H, channels: 4 } }).toColourspace('rgb16').png().toFile(files.rgba16),
-  sharp(texture(W, H, 1, 3), { raw: { width: W, height: H, channels: 1 } }).tiff({ tile: true, tileWidth: 256, tileHeight: 256 }).toFile(files.grey),
+  sharp(texture(W, H, 1, 3), { raw: { width: W, height: H, channels: 3 } }).png().toFile(files.rgb),
+  sharp(texture(W, H, 2, 4), { raw: { width: W, height: H, channels: 4 } }).toColourspace('rgb16').png().toFile(files.rgba16),
+  sharp(texture(W, H, 3, 1), { raw: { width: W, height: H, channels: 1 } }).tiff({ tile: true, tileWidth: 256, tileHeight: 256 }).toFile(files.grey),
 ]);
 
 async function scoreAll(list: string[], options: ScoreFilesOptions): Promise<FileResult[]> {
@@ -125,7 +115,7 @@ test('--max-pixels refuses from the header; images smaller than a crop still say
   assert.ok(!big!.ok && !small!.ok);
   assert.match(big!.error, /rgb\.png: image is 2500x800 \(2\.00 MP\), more than the 2\.00 MP limit; raise --max-pixels to score it in row bands .* or use `focuslite slide`/);
   const tiny = join(dir, 'tiny.png');
-  await sharp(texture(300, 200, 3, 4), { raw: { width: 300, height: 200, channels: 3 } }).png().toFile(tiny);
+  await sharp(texture(300, 200, 4, 3), { raw: { width: 300, height: 200, channels: 3 } }).png().toFile(tiny);
   const [t] = await scoreAll([tiny], { threads: 1 });
   assert.ok(!t!.ok && /tiny\.png: image is 300x200, smaller than one 235x235 crop/.test(t!.error));
 });

@@ -16,7 +16,7 @@ import { resolveKernel } from '../../src/core/kernels/index.js';
 import { decodeImage } from '../../src/io/decode.js';
 import { loadModel } from '../../src/io/weights-file.js';
 import { scoreFiles, type FileResult, type FileScore, type ScoreFilesOptions } from '../../src/pipeline/score-files.js';
-import { rng, sharedOnly, sharedPath } from '../helpers.js';
+import { rng, sharedOnly, sharedPath, texture } from '../helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'focuslite-score-files-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -37,26 +37,10 @@ function testModel(): FocusLiteModel {
 const model = testModel();
 
 /** Textured RGB pixels: stripes, blobs and noise, different per seed. */
-function texture(w: number, h: number, seed: number, grey = false): Uint8Array {
-  const r = rng(seed);
-  const channels = grey ? 1 : 3;
-  const out = new Uint8Array(w * h * channels);
-  const fx = 5 + seed % 7, fy = 9 + seed % 5;
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      for (let c = 0; c < channels; c++) {
-        const v = 128 + 70 * Math.sin(x / fx + c) * Math.cos(y / fy - c) + (r() - 0.5) * 60 + (x > w / 2 ? 20 : -20);
-        out[(y * w + x) * channels + c] = Math.max(0, Math.min(255, Math.round(v)));
-      }
-    }
-  }
-  return out;
-}
-
 const W = 620, H = 500;
 const rgbA = texture(W, H, 1);
 const rgbB = texture(W, H, 2);
-const greyPixels = texture(W, H, 3, true);
+const greyPixels = texture(W, H, 3, 1);
 
 const files = {
   png: join(dir, 'a.png'),
