@@ -26,7 +26,7 @@ import { createRgbImage, type RgbImage } from '../src/core/image.js';
 import { DEFAULT_CROP, DEFAULT_STRIDE } from '../src/core/model.js';
 import { gridOrigins } from '../src/core/score.js';
 import { filterBackend } from '../src/core/measures/filter-chains.js';
-import '../src/core/measures/register-maxpol.js';
+import '../src/core/measures/register-builtin.js';
 import { getMeasure, registeredMeasures } from '../src/core/measures/registry.js';
 import type { FocusMeasure } from '../src/core/measures/types.js';
 import { decodeImage } from '../src/io/decode.js';

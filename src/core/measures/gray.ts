@@ -81,3 +81,16 @@ export function cropPlane(plane: Plane, x: number, y: number, w: number, h: numb
   }
   return { width: w, height: h, data };
 }
+
+/**
+ * `double(rgb2gray(rgb))`: MATLAB's uint8 gray levels as doubles 0..255 (the input of the S index,
+ * GPC and LPC-SI, whose constants assume that scale). `out` is filled when given.
+ */
+export function matlabGrayLevels(image: RgbImage, out?: Float64Array): Plane {
+  const n = image.width * image.height;
+  const data = out ?? new Float64Array(n);
+  if (data.length !== n) throw new Error(`Expected an output of ${n} values but received ${data.length}`);
+  const src = image.data;
+  for (let i = 0, o = 0; i < n; i++, o += 3) data[i] = gray8Of(src[o]!, src[o + 1]!, src[o + 2]!);
+  return { width: image.width, height: image.height, data };
+}

@@ -4,3 +4,4 @@
  * of measures adds its registration module here.
  */
 import './register-maxpol.js';
+import './register-indices.js';

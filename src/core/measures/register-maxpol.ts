@@ -5,7 +5,7 @@
  * Every one reports higher = blurrier (sharpness indices are negated; each file states its sign)
  * and scores the whole image (`scoreImage`, as the papers ran them) or a crop grid (`scoreCrops`:
  * each crop scored on its own, the gray conversion shared). Other measures register in their own
- * files (e.g. the Fourier-domain ones).
+ * files (./register-indices.ts: MLV, S index, GPC, LPC-SI).
  */
 import { brennerMeasure } from './brenner.js';
 import { fqpath } from './fqpath.js';
