@@ -4,12 +4,14 @@
  * on the same machine class (`time_s` of the two TCGA@Focus patches in
  * ../shared/reference/baselines/reference-scores.json).
  *
- *   npm run bench:measures [-- --runs 10] [-- --only name,name]
+ *   npm run bench:measures [-- --runs 10] [-- --only name,name] [-- --size 1024] [-- --image-only]
  *
  * Whole image: `scoreImage` on the TCGA@Focus patches (1025 x 1025, decoded once; decoding is not
  * timed), or on a synthetic 1024² texture when ../shared is absent. Crops: `scoreCrops` over the
  * dense 235/128 grid (49 crops). Median and minimum wall time of `runs` timed calls after warm-up
- * calls, and the median CPU time of this process per call (steadier on a busy shared machine, where
+ * calls, and the median CPU time of this process per call (`--image-only` skips the crops, which
+ * for the Fourier measures cost minutes; `--size n` crops the patches to n x n at their top left:
+ * 1025 = 5^2 41 is a slow FFT length, 1024 the FocusPath size) (steadier on a busy shared machine, where
  * the wall-time median includes waiting for a core). The 1-minute load average is printed: the
  * numbers are only comparable between runs at a similar load.
  *
@@ -22,7 +24,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { cropGrid } from '../src/core/grid.js';
-import { createRgbImage, type RgbImage } from '../src/core/image.js';
+import { createRgbImage, cropImage, type RgbImage } from '../src/core/image.js';
 import { DEFAULT_CROP, DEFAULT_STRIDE } from '../src/core/model.js';
 import { gridOrigins } from '../src/core/score.js';
 import { filterBackend } from '../src/core/measures/filter-chains.js';
@@ -119,7 +121,14 @@ async function main(): Promise<void> {
   const runs = at >= 0 ? Number(args[at + 1]) : 10;
   const o = args.indexOf('--only');
   const only = o >= 0 ? new Set((args[o + 1] ?? '').split(',')) : null;
-  const patches = await loadPatches();
+  const z = args.indexOf('--size');
+  const size = z >= 0 ? Number(args[z + 1]) : null;
+  const imageOnly = args.includes('--image-only');
+  const loaded = await loadPatches();
+  if (size !== null && (!Number.isInteger(size) || size < 16 || loaded.images.some((im) => im.width < size || im.height < size))) {
+    throw new Error(`--size must be an integer from 16 to the patch size, received ${args[z + 1]}`);
+  }
+  const patches = size === null ? loaded : { ...loaded, images: loaded.images.map((im) => cropImage(im, 0, 0, size, size)), label: `${loaded.label}, cropped to ${size}x${size}` };
   const measures = registeredMeasures().map(getMeasure).filter(isClassic).filter((m) => !only || only.has(m.name));
   const grid = cropGrid(patches.images[0]!.width, patches.images[0]!.height, DEFAULT_CROP, DEFAULT_STRIDE);
   const { xs, ys } = gridOrigins(grid);
@@ -127,12 +136,12 @@ async function main(): Promise<void> {
   console.log('measure              image: median     min  cpu-med | 49 crops: median  cpu-med | original (Octave) s');
   for (const m of measures) {
     const whole = timeCalls((img) => m.scoreImage(img), patches.images, runs);
-    const crops = timeCalls((img) => m.scoreCrops(img, xs, ys, DEFAULT_CROP), patches.images, Math.max(1, Math.ceil(runs / 2)), 1);
+    const crops = imageOnly ? null : timeCalls((img) => m.scoreCrops(img, xs, ys, DEFAULT_CROP), patches.images, Math.max(1, Math.ceil(runs / 2)), 1);
     const key = REFERENCE_KEYS[m.name];
     const original = key ? patches.originalSeconds.get(key) : undefined;
     console.log(
       `${m.name.padEnd(20)} ${whole.medianMs.toFixed(1).padStart(13)} ${whole.minMs.toFixed(1).padStart(7)} ${whole.medianCpuMs.toFixed(1).padStart(8)} |` +
-        ` ${crops.medianMs.toFixed(1).padStart(15)} ${crops.medianCpuMs.toFixed(1).padStart(8)} | ${original === undefined ? '—' : original.toFixed(3)}`,
+        ` ${crops ? crops.medianMs.toFixed(1).padStart(15) : '—'.padStart(15)} ${crops ? crops.medianCpuMs.toFixed(1).padStart(8) : '—'.padStart(8)} | ${original === undefined ? '—' : original.toFixed(3)}`,
     );
   }
 }

@@ -63,13 +63,13 @@ test('compare --methods all on a synthetic FocusPath dataset writes the report, 
   assert.equal(res.stdout, md);
   assert.match(md, /^## FocusPath: .*list\.txt \(15 images, 6 positive\)\n/);
   assert.match(md, /\| Type \| Method \| Params \| SRCC \| PLCC \| ROC-AUC \| PR-AUC \| ms per 1024² \| n \|/);
-  for (const label of ['FocusLiteNN-1 \\(built-in\\)', 'FQPath', 'HVS-MaxPol-1', 'HVS-MaxPol-2', 'Synthetic-MaxPol', 'Variance of Laplacian', 'Tenengrad', 'Brenner']) {
+  for (const label of ['FocusLiteNN-1 \\(built-in\\)', 'FQPath', 'HVS-MaxPol-1', 'HVS-MaxPol-2', 'Synthetic-MaxPol', 'Variance of Laplacian', 'Tenengrad', 'Brenner', 'MLV', 'S index', 'GPC', 'LPC-SI']) {
     assert.match(md, new RegExp(`\\| (data-driven|knowledge-based) \\| ${label} \\| [~\\d,]+ \\| -?\\d\\.\\d{4} \\| -?\\d\\.\\d{4} \\| \\d\\.\\d{4} \\| \\d\\.\\d{4} \\| [\\d.]+ \\| 15 \\|`), label);
   }
   const json = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as ReportJson;
   assert.equal(json.dataset.n, 15);
   assert.equal(json.dataset.positives, 6); // |z| = 3, 4 of three tiles
-  assert.equal(json.methods.length, 8 + onnx.length / 2);
+  assert.equal(json.methods.length, 12 + onnx.length / 2);
   assert.equal(json.methods[0]!.kind, 'data-driven'); // the paper's grouping: data-driven first
   const fl = json.methods.find((m) => m.key === 'focuslitenn')!;
   assert.equal(fl.parameters, 148);

@@ -43,7 +43,7 @@ function factorise(n: number): number[] {
 }
 
 /** cos/sin(2 pi j / n), j = 0..n-1, from the first octant by symmetry so that w^j and w^(n-j) are exact conjugates. */
-function twiddles(n: number): { cos: Float64Array; sin: Float64Array } {
+export function twiddles(n: number): { cos: Float64Array; sin: Float64Array } {
   const cos = new Float64Array(n), sin = new Float64Array(n);
   for (let j = 0; j < n; j++) {
     // Reduce the angle to [0, pi/4] where cos/sin are most accurate, then map back.
@@ -271,11 +271,31 @@ export function fftPlan(n: number): FftPlan {
   return plan;
 }
 
+/** A 2-D transform backend for power-of-two sizes (./fft-wasm.ts); returns false when it does not take the job. */
+export type Fft2Accelerator = (re: Float64Array, im: Float64Array, width: number, height: number, inverse: boolean) => boolean;
+
+let accelerator: Fft2Accelerator | null = null;
+
+/** Install (or with null remove) the accelerated 2-D transform; fft2 uses it where it applies. */
+export function setFft2Accelerator(a: Fft2Accelerator | null): void {
+  accelerator = a;
+}
+
 /**
  * In-place 2-D DFT of an H x W row-major complex plane (MATLAB fft2 / ifft2 of the H x W matrix):
- * every row transformed, then every column.
+ * every row transformed, then every column. Power-of-two planes go to the accelerator when one is
+ * installed (the WebAssembly SIMD radix-2 FFT, ./fft-wasm.ts: same twiddles, results within a few
+ * ulps of these loops, tested).
  */
 export function fft2(re: Float64Array, im: Float64Array, width: number, height: number, inverse = false): void {
+  const n = width * height;
+  if (re.length !== n || im.length !== n) throw new Error(`Expected planes of ${width}x${height} values but received ${re.length} and ${im.length}`);
+  if (accelerator && accelerator(re, im, width, height, inverse)) return;
+  fft2Reference(re, im, width, height, inverse);
+}
+
+/** fft2 in TypeScript only (any size). */
+export function fft2Reference(re: Float64Array, im: Float64Array, width: number, height: number, inverse = false): void {
   const n = width * height;
   if (re.length !== n || im.length !== n) throw new Error(`Expected planes of ${width}x${height} values but received ${re.length} and ${im.length}`);
   const rowPlan = fftPlan(width);

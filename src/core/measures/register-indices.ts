@@ -5,6 +5,8 @@
  * sharpness index in the original (higher = sharper) and is registered negated (higher =
  * blurrier), scoring the whole image as the papers did or each crop of a grid on its own.
  */
+import { setFft2Accelerator } from './fft.js';
+import { createWasmFft2 } from './fft-wasm.js';
 import { lpcSiMeasure } from './lpc-si.js';
 import { mlvMeasure } from './mlv.js';
 import { gpcMeasure, sIndexMeasure } from './phase-coherence.js';
@@ -12,5 +14,12 @@ import { registerMeasure } from './registry.js';
 import type { FocusMeasure } from './types.js';
 
 export const INDEX_MEASURES: readonly FocusMeasure[] = [mlvMeasure, sIndexMeasure, gpcMeasure, lpcSiMeasure];
+
+// The WebAssembly SIMD FFT for power-of-two planes where the engine has SIMD; else the TypeScript loops.
+try {
+  setFft2Accelerator(createWasmFft2());
+} catch {
+  setFft2Accelerator(null);
+}
 
 for (const m of INDEX_MEASURES) registerMeasure(m);

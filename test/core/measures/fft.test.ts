@@ -1,12 +1,13 @@
 /**
  * The Fourier building blocks of the S index, GPC and LPC-SI: the any-length FFT against a
  * direct DFT (radix 4/2, odd prime butterflies, Bluestein for large primes), the 2-D transform
- * against the separable definition, and erfc / log erfc against high-precision values.
+ * against the separable definition, the WebAssembly SIMD radix-2 FFT against the TypeScript one, and erfc / log erfc against high-precision values.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rng } from '../../helpers.js';
-import { fft2, fftPlan } from '../../../src/core/measures/fft.js';
+import { fft2, fft2Reference, fftPlan } from '../../../src/core/measures/fft.js';
+import { createWasmFft2 } from '../../../src/core/measures/fft-wasm.js';
 import { erfc, gaussianTailLog10, logErfc, moisanLogErfc } from '../../../src/core/measures/erfc.js';
 
 /** Direct DFT with exactly reduced angles (j k mod n), as the definition. */
@@ -111,4 +112,29 @@ test('erfc and ln erfc match high-precision values from 0 to 30 and below 0', ()
   // -log10 P(N(0,1) > 0) = log10 2; P(N > 3) = 0.0013498980316301
   assert.ok(Math.abs(gaussianTailLog10(0) - Math.log10(2)) < 1e-15);
   assert.ok(Math.abs(gaussianTailLog10(3) - -Math.log10(0.0013498980316300946)) < 1e-13);
+});
+
+test('the WebAssembly SIMD FFT equals the TypeScript FFT on power-of-two planes and declines other sizes', () => {
+  const wasm = createWasmFft2();
+  const next = rng(12);
+  for (const [w, h] of [[64, 64], [128, 32], [32, 256], [1, 4096], [256, 256]] as const) {
+    const re = Float64Array.from({ length: w * h }, () => next() - 0.5), im = Float64Array.from({ length: w * h }, () => next() - 0.5);
+    for (const inverse of [false, true]) {
+      const a = re.slice(), b = im.slice(), c = re.slice(), d = im.slice();
+      fft2Reference(a, b, w, h, inverse);
+      assert.equal(wasm(c, d, w, h, inverse), true, `${w}x${h}`);
+      const err = maxRelError(c, d, a, b);
+      assert.ok(err < 1e-14, `${w}x${h} inverse ${inverse}: relative error ${err}`);
+    }
+  }
+  // not a power of two, or too small to pay for the copies: left to the TypeScript loops
+  assert.equal(wasm(new Float64Array(100 * 64), new Float64Array(100 * 64), 100, 64, false), false);
+  assert.equal(wasm(new Float64Array(16 * 16), new Float64Array(16 * 16), 16, 16, false), false);
+  // fft2 (with whatever accelerator is installed) agrees as well
+  const re = Float64Array.from({ length: 128 * 128 }, () => next()), im = new Float64Array(128 * 128);
+  const a = re.slice(), b = im.slice();
+  fft2(a, b, 128, 128);
+  const c = re.slice(), d = im.slice();
+  fft2Reference(c, d, 128, 128);
+  assert.ok(maxRelError(a, b, c, d) < 1e-14);
 });
