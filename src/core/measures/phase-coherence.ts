@@ -173,47 +173,43 @@ const PHASE_COS = Float64Array.from({ length: PHASES }, (_, k) => Math.cos((2 * 
 const PHASE_SIN = Float64Array.from({ length: PHASES }, (_, k) => Math.sin((2 * Math.PI * k) / PHASES));
 
 /**
- * One or two random-phase copies of the spectrum (fr, fi), packed as A + iB into (ar, ai): each
- * copy multiplies F by e^{i phi} with phi Hermitian-symmetric, so that its inverse is real: phi(xi)
+ * Two random-phase copies of the spectrum (fr, fi), packed as A + iB into (ar, ai): each copy
+ * multiplies F by e^{i phi} with phi Hermitian-symmetric, so that its inverse is real: phi(xi)
  * uniform over 2^16 angles of [0, 2 pi) for the first frequency of each pair {xi, -xi} in row-major
  * order and phi(-xi) = -phi(xi); phi in {0, pi} with probability 1/2 at the self-conjugate
- * frequencies. The first copy's phases are drawn over the whole plane before the second's.
+ * frequencies. One uint32 draw per pair gives both copies' angles (its high and low 16 bits).
+ * Rows past the middle are reached as the mirrors of the first half.
  */
-function randomPhaseCopies(rng: Rng, fr: Float64Array, fi: Float64Array, width: number, height: number, ar: Float64Array, ai: Float64Array, two: boolean): void {
-  for (let copy = 0; copy < (two ? 2 : 1); copy++) {
-    for (let p = 0; p < height; p++) {
-      const mp = (height - p) % height;
-      for (let q = 0; q < width; q++) {
-        const i = p * width + q, j = mp * width + ((width - q) % width);
-        if (j < i) continue;
-        let c: number, s: number;
-        if (j === i) {
-          c = rng.nextUint32() < 2147483648 ? 1 : -1;
-          s = 0;
-        } else {
-          const k = rng.nextUint32() >>> (32 - PHASE_BITS);
-          c = PHASE_COS[k]!;
-          s = PHASE_SIN[k]!;
-        }
-        // F(xi) e^{i phi} and F(-xi) e^{-i phi}
-        const xr = fr[i]!, xi = fi[i]!, yr = fr[j]!, yi = fi[j]!;
-        const aR = xr * c - xi * s, aI = xr * s + xi * c;
-        const bR = yr * c + yi * s, bI = yi * c - yr * s;
-        if (copy === 0) {
-          ar[i] = aR;
-          ai[i] = aI;
-          ar[j] = bR;
-          ai[j] = bI;
-        } else {
-          // + i (copy): re -= im(copy), im += re(copy)
-          ar[i] = ar[i]! - aI;
-          ai[i] = ai[i]! + aR;
-          if (j !== i) {
-            ar[j] = ar[j]! - bI;
-            ai[j] = ai[j]! + bR;
-          }
-        }
+function randomPhaseCopies(rng: Rng, fr: Float64Array, fi: Float64Array, width: number, height: number, ar: Float64Array, ai: Float64Array): void {
+  const last = height >> 1;
+  for (let p = 0; p <= last; p++) {
+    const mp = p === 0 ? 0 : height - p;
+    const selfRow = mp === p;
+    for (let q = 0; q < width; q++) {
+      const mq = q === 0 ? 0 : width - q;
+      if (selfRow && mq < q) continue;
+      const i = p * width + q, j = mp * width + mq;
+      const bits = rng.nextUint32();
+      const xr = fr[i]!, xi = fi[i]!;
+      if (i === j) {
+        // phi in {0, pi} for each copy: F or -F, both real-symmetric; A + iB = F (s1 + i s2)
+        const s1 = bits & 0x80000000 ? -1 : 1, s2 = bits & 0x8000 ? -1 : 1;
+        ar[i] = xr * s1 - xi * s2;
+        ai[i] = xi * s1 + xr * s2;
+        continue;
       }
+      const k1 = bits >>> 16, k2 = bits & 0xffff;
+      const c1 = PHASE_COS[k1]!, s1 = PHASE_SIN[k1]!, c2 = PHASE_COS[k2]!, s2 = PHASE_SIN[k2]!;
+      const yr = fr[j]!, yi = fi[j]!;
+      // copy 1: F(xi) e^{i phi1}, F(-xi) e^{-i phi1}; copy 2 likewise; A + iB = (aR - bI) + i (aI + bR)
+      const a1r = xr * c1 - xi * s1, a1i = xr * s1 + xi * c1;
+      const b1r = yr * c1 + yi * s1, b1i = yi * c1 - yr * s1;
+      const a2r = xr * c2 - xi * s2, a2i = xr * s2 + xi * c2;
+      const b2r = yr * c2 + yi * s2, b2i = yi * c2 - yr * s2;
+      ar[i] = a1r - a2i;
+      ai[i] = a1i + a2r;
+      ar[j] = b1r - b2i;
+      ai[j] = b1i + b2r;
     }
   }
 }
@@ -221,6 +217,7 @@ function randomPhaseCopies(rng: Rng, fr: Float64Array, fi: Float64Array, width: 
 /** GPC of a gray plane (0..255) from `samples` random-phase draws of a stream seeded with `seed`; not negated. */
 export function globalPhaseCoherence(u: Plane, seed = GPC_SEED, samples = GPC_SAMPLES): number {
   integer('GPC samples', samples, 2, 100000);
+  if (samples % 2 !== 0) throw new Error(`GPC draws its samples in pairs: expected an even count but received ${samples}`);
   const { w, fr, fi, width: W, height: H } = preprocess(u);
   const n = W * H;
   const tv0 = periodicTv(w, W, H);
@@ -228,11 +225,10 @@ export function globalPhaseCoherence(u: Plane, seed = GPC_SEED, samples = GPC_SA
   const ar = scratchF64('gpc.ar', n), ai = scratchF64('gpc.ai', n);
   const tvs = new Float64Array(samples);
   for (let k = 0; k < samples; k += 2) {
-    const two = k + 1 < samples;
-    randomPhaseCopies(rng, fr, fi, W, H, ar, ai, two);
+    randomPhaseCopies(rng, fr, fi, W, H, ar, ai);
     fft2(ar, ai, W, H, true);
     tvs[k] = periodicTv(ar, W, H);
-    if (two) tvs[k + 1] = periodicTv(ai, W, H);
+    tvs[k + 1] = periodicTv(ai, W, H);
   }
   let mean = 0;
   for (const v of tvs) mean += v;
