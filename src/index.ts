@@ -14,7 +14,7 @@ export { scoreImage, type ScoreImageOptions } from './pipeline/score-image.js';
 export { scoreFiles, type FileResult, type FileScore, type ScoreFilesOptions } from './pipeline/score-files.js';
 export { WorkerPool } from './runtime/worker-pool.js';
 export { openSlide, isOpenSlideAvailable, type SlideInfo, type SlideLevel, type SlideReader } from './io/slide/index.js';
-export { detectTissue, tissueFractionOfRect } from './pipeline/tissue.js';
+export { detectTissue, tissueFractionOfRect } from './core/tissue/detect.js';
 export { createComputeEngine, type ComputeEngine } from './runtime/compute-engine.js';
 export { scoreSlide, type SlideScore, type SlideScoreOptions, type TileScore } from './pipeline/slide-score.js';
 export { runSlideBatch, processSlide, type SlideQcOptions, type SlideSummaryRow } from './pipeline/slide-batch.js';

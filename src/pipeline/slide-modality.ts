@@ -8,8 +8,8 @@
 import type { RgbImage } from '../core/image.js';
 import { decideModality, metadataEvidence, thumbnailStats, type Modality, type ModalityMode, type ThumbnailStats } from '../core/modality.js';
 import type { SlideInfo } from '../io/slide/types.js';
-import { detectTissue, type TissueOptions, type TissueResult } from './tissue.js';
-import { detectTissueFluorescence } from './tissue-fluorescence.js';
+import { detectTissue, type TissueOptions, type TissueResult } from '../core/tissue/detect.js';
+import { detectTissueFluorescence } from '../core/tissue/fluorescence.js';
 
 /**
  * The focus measure of `--modality fluorescence` (a registered, knowledge-based one): HVS-MaxPol-1

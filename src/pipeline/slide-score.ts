@@ -14,7 +14,7 @@ import type { ComputeEngine } from '../runtime/compute-engine.js';
 import { transferablePixels } from '../runtime/compute-task.js';
 import { gridChunks, pickLevel, scoringResolution, slideCellBounds, slideGrid, sourceWindow, toLevel0, type Chunk, type ScoringResolution, type SlideGrid } from './slide-grid.js';
 import { fluorescenceSignal, type ModalityMode } from '../core/modality.js';
-import { buildIntegral, fractionFromIntegral } from './tissue.js';
+import { buildIntegral, fractionFromIntegral } from '../core/tissue/detect.js';
 import { detectTissueAs, slideModality, type SlideModality } from './slide-modality.js';
 import { mapCell, type MappedTile } from './slide-outputs.js';
 import { finiteNumber, integerAtLeast } from '../core/check.js';

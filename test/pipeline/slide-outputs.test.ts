@@ -410,7 +410,7 @@ test('heat map of a real tile is legible: tissue coloured, glass not', sharedOnl
   const scale = 16;
   const W = thumb.width * scale, H = thumb.height * scale;
   const tiles = gridTiles(Math.floor((W - 235) / 128) + 1, Math.floor((H - 235) / 128) + 1, (c) => (c * 128) / 100, 1, W, H);
-  const { detectTissue } = await import('../../src/pipeline/tissue.js');
+  const { detectTissue } = await import('../../src/core/tissue/detect.js');
   const tissue = detectTissue(thumb, { downsample: scale, mpp: 0.5 });
   const png = await renderHeatmap(thumb, scale, tiles, { scale: 'z-level', threshold: 3, tissueMask: tissue.pixelMask });
   const img = await decodeRaw(png);

@@ -29,7 +29,7 @@
  * is unsaturated, print and barcodes are dark, coloured labels are usually yellow/green/blue);
  * there is no geometric label detector.
  */
-import type { RgbImage } from '../core/image.js';
+import type { RgbImage } from '../image.js';
 
 export interface TissueOptions {
   /** level-0 pixels per thumbnail pixel (default 1) */

@@ -4,10 +4,10 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { RgbImage } from '../../src/core/image.js';
-import { isOpenSlideAvailable, openSlide, openSlideUnavailableReason } from '../../src/io/slide/index.js';
-import { detectTissueFluorescence } from '../../src/pipeline/tissue-fluorescence.js';
-import { rng, sharedOnly, sharedPath } from '../helpers.js';
+import type { RgbImage } from '../../../src/core/image.js';
+import { isOpenSlideAvailable, openSlide, openSlideUnavailableReason } from '../../../src/io/slide/index.js';
+import { detectTissueFluorescence } from '../../../src/core/tissue/fluorescence.js';
+import { rng, sharedOnly, sharedPath } from '../../helpers.js';
 
 const W = 200, H = 150;
 /** inside the tissue square: sparse bright nuclei on faint autofluorescence; outside: black with noise */

@@ -18,8 +18,8 @@
  *  4. The tissue pixels are the regions AND the thresholded signal before holes are filled, so
  *     holes and tears are background again, as in the brightfield masks.
  */
-import type { RgbImage } from '../core/image.js';
-import { dilate, erode, fillSmallHoles, removeSmallObjects, type TissueResult } from './tissue.js';
+import type { RgbImage } from '../image.js';
+import { dilate, erode, fillSmallHoles, removeSmallObjects, type TissueResult } from './detect.js';
 
 export interface FluorescenceTissueOptions {
   /** level-0 pixels per thumbnail pixel (default 1) */

@@ -1,13 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import sharp from 'sharp';
-import type { RgbImage } from '../../src/core/image.js';
-import { decodeImage } from '../../src/io/decode.js';
+import type { RgbImage } from '../../../src/core/image.js';
+import { decodeImage } from '../../../src/io/decode.js';
 import {
   buildIntegral, detectTissue, dilate, erode, fillSmallHoles, fractionFromIntegral, otsuThreshold,
   penCode, removeSmallObjects, tissueFractionOfRect, PEN_SEED,
-} from '../../src/pipeline/tissue.js';
-import { rng, sharedOnly, sharedPath } from '../helpers.js';
+} from '../../../src/core/tissue/detect.js';
+import { rng, sharedOnly, sharedPath } from '../../helpers.js';
 
 // ---------------------------------------------------------------------------------------------
 // Synthetic images
