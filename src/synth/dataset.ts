@@ -49,7 +49,7 @@ import { writeFileAtomicSync } from '../io/atomic.js';
 import { Mulberry32, deriveSeed } from '../core/random.js';
 import { DEFAULT_DEFOCUS, addSensorNoise, defocusImage, defocusRadius, reflectIndex, type DefocusParams } from './defocus.js';
 import { finiteNumber, integer, oneOf } from '../core/check.js';
-import { resampleToMpp } from '../core/resample.js';
+import { AS_STORED_TOLERANCE, resampleToMpp } from '../core/resample.js';
 import { DEFAULT_OPTICS, composeKernels, diffractionKernels, motionKernel, type Optics } from './optics.js';
 import { convolveChannels } from './fft.js';
 import { drawStainJitter, jitterStains, type StainJitter } from './stain.js';
@@ -251,9 +251,10 @@ export interface SourceRecord {
   crop?: CropPlan;
   tissueFraction?: number;
   detailFraction?: number;
-  /** diffraction: the source's µm/px and where it came from */
+  /** diffraction: the source's µm/px, where it came from, and the µm/px it was rendered at */
   mpp?: number;
   mppFrom?: 'file' | 'option';
+  renderedMpp?: number;
   augment?: TileAugment;
 }
 
@@ -452,8 +453,10 @@ export async function synthesizeDataset(options: SynthOptions): Promise<SynthRes
       seenHashes.set(info.sha256, info.path);
       const srcMpp = info.fileMpp ?? diffraction?.sourceMpp ?? null;
       if (diffraction && srcMpp === null) throw new Error(`${info.path}: no pixel size in the file; give --source-mpp`);
-      // the crop is taken at the source's MPP and covers the output's field at the target MPP
-      const cropSide = diffraction ? Math.max(8, Math.round((size * (diffraction.targetMpp ?? srcMpp!)) / srcMpp!)) : size;
+      // the crop is taken at the source's MPP and covers the output's field at the target MPP; a
+      // source within AS_STORED_TOLERANCE of the target is used as stored, as `slide` does
+      const outMpp = diffraction ? effectiveTarget(srcMpp!, diffraction.targetMpp) : null;
+      const cropSide = diffraction ? Math.max(8, Math.round((size * outMpp!) / srcMpp!)) : size;
       const src = await decodeImage(info.path);
       const rng = new Mulberry32(deriveSeed(seed, 'crop', info.sha256));
       let chosen: { plan: CropPlan; image: RgbImage; a: TissueAssessment } | null = null;
@@ -484,7 +487,7 @@ export async function synthesizeDataset(options: SynthOptions): Promise<SynthRes
         });
         if (diffraction) {
           const augment = drawTileAugment(diffraction.augment, new Mulberry32(deriveSeed(seed, 'augment', info.sha256)));
-          Object.assign(record, { mpp: srcMpp, mppFrom: info.fileMpp !== null ? 'file' : 'option', augment });
+          Object.assign(record, { mpp: srcMpp, mppFrom: info.fileMpp !== null ? 'file' : 'option', renderedMpp: outMpp, augment });
           const tileFiles = await renderTile(chosen.image, { name, sha: info.sha256, levels, seed, noise, jpeg, defocus, imagesDir, optical: { ...diffraction, sourceMpp: srcMpp!, augment, size } });
           for (const f of tileFiles) {
             outFiles.push(f);
@@ -575,6 +578,12 @@ function checkDiffraction(o: SynthOptions): DiffractionSettings {
   return { optics: { na: optics.na, wavelengthsUm: [...optics.wavelengthsUm] as unknown as Optics['wavelengthsUm'], obscuration: optics.obscuration }, zStepUm, sourceMpp, targetMpp, augment: { ...augment } };
 }
 
+/** The MPP a source is rendered at: the target, or the source's own when within AS_STORED_TOLERANCE of it. */
+export function effectiveTarget(sourceMpp: number, targetMpp: number | null): number {
+  if (targetMpp === null || Math.abs(sourceMpp / targetMpp - 1) <= AS_STORED_TOLERANCE) return sourceMpp;
+  return targetMpp;
+}
+
 /** One tile's augmentation draws (fixed order, so a tile's draws do not depend on the settings' zeros). */
 export function drawTileAugment(a: SynthAugment, rng: Mulberry32): TileAugment {
   const annular = rng.uniform() < a.annular;
@@ -611,8 +620,7 @@ export function renderOptical(base: RgbImage, z: number, spec: OpticalSpec): Rgb
     kernels = kernels.map((k) => composeKernels(k, m)) as [Kernel2D, Kernel2D, Kernel2D];
   }
   const blurred = convolveChannels(stained, kernels);
-  const target = spec.targetMpp ?? spec.sourceMpp;
-  const out = resampleToMpp(blurred, spec.sourceMpp, target);
+  const out = resampleToMpp(blurred, spec.sourceMpp, effectiveTarget(spec.sourceMpp, spec.targetMpp));
   // the crop side was rounded; cut or mirror to exactly size x size
   return out.width === spec.size && out.height === spec.size ? out : mirroredWindow(out, 0, 0, spec.size, spec.size);
 }

@@ -13,6 +13,7 @@ import {
   applyCropPlan,
   assessTissue,
   canonicalJson,
+  effectiveTarget,
   manifestHash,
   planCrop,
   rejectReason,
@@ -314,4 +315,11 @@ test('synth --psf diffraction: the same tissue at 0.5 µm/px and simulated 40x h
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
+});
+
+test('synth renders a source as stored within the as-stored tolerance (cmu-1 0.499 for 0.5)', () => {
+  assert.equal(effectiveTarget(0.499, 0.5), 0.499);
+  assert.equal(effectiveTarget(0.25, 0.5), 0.5);
+  assert.equal(effectiveTarget(0.5, 0.25), 0.25);
+  assert.equal(effectiveTarget(0.3, null), 0.3);
 });
