@@ -3,7 +3,7 @@
  * Held-out evaluation of focus models per blur family, with bootstrap confidence intervals
  * (used by `npm run train:defaults`; runnable alone after `npm run build`):
  *
- *   node scripts/heldout-eval.mjs --tiles <dir> --mpp 0.5 -m name=path[@mpp] ... [--out report.json]
+ *   node scripts/heldout-eval.mjs --tiles <dir> --mpp 0.5 -m name=path[@mpp] ... [--out report.json] [--threshold-into name]
  *
  * Every held-out tile (in-focus tissue from slides never used in training, at --mpp µm/px) is
  * blurred by four blur families in physical units, 8 levels each, with sensor noise (sigma 2)
@@ -188,6 +188,19 @@ async function main() {
   const tcga = await scoreTcgaPair(scorers, get('--tcga') ?? join(process.cwd(), '..', 'shared', 'data', 'tcga-focus'));
   console.log(markdownTable(table, tcga, scorers.map((s) => s.name)));
   for (const s of scorers) if (s.model?.scale === 'z-level') console.log(s.name, 'threshold', JSON.stringify(deriveThreshold(scores[s.name])));
+  // --threshold-into name: store the derived threshold in that -m model's weights file
+  const into = get('--threshold-into');
+  if (into) {
+    const spec = specs.find((x) => x.name === into);
+    const scorer = scorers.find((x) => x.name === into);
+    if (!spec || scorer?.model?.scale !== 'z-level') throw new Error(`--threshold-into ${into}: no z-level model of that name among -m`);
+    const { modelFromJson, serializeModel } = await import('../dist/src/core/weights.js');
+    const fs = await import('node:fs');
+    const doc = JSON.parse(fs.readFileSync(spec.path, 'utf8'));
+    doc.threshold = { ...deriveThreshold(scores[into]), heldOutTiles: tiles.map((t) => t.split('/').pop()) };
+    fs.writeFileSync(spec.path, serializeModel(modelFromJson(doc, spec.path)));
+    console.log(`${spec.path}: threshold ${doc.threshold.value}`);
+  }
   const out = get('--out');
   if (out) (await import('node:fs')).writeFileSync(out, JSON.stringify({ table, tcga, scores }, null, 1));
 }
