@@ -11,6 +11,7 @@ import { waitForLock } from '../io/file-lock.js';
 import type { FocusReport } from './focus-report.js';
 import { verdictText } from './slide-modality.js';
 import { OutputFolder, slideKey, type FailureRecord } from './output-folder.js';
+import { csvField as csvFieldOf, round6 } from '../core/csv.js';
 
 export interface SlideSummaryRow {
   slide: string;
@@ -62,10 +63,9 @@ export function rowFromFailure(f: Pick<FailureRecord, 'slide' | 'name' | 'error'
 
 export const SUMMARY_HEADER = 'slide,name,status,crops,tissue_mm2,mean,median,p90,blur_share,qc,seconds,error,warning,threshold,max_blur_share,scored_at';
 
-function csvField(v: unknown): string {
-  if (v === null || v === undefined) return '';
-  const s = typeof v === 'number' ? String(Number(v.toFixed(6))) : String(v);
-  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+/** A summary field: numbers to 6 decimals, then the one CSV writer's quoting (core/csv.ts). */
+function csvField(v: string | number | boolean | null | undefined): string {
+  return csvFieldOf(typeof v === 'number' ? round6(v) : v);
 }
 
 export function summaryCsv(rows: readonly SlideSummaryRow[]): string {

@@ -30,6 +30,7 @@
  * there is no geometric label detector.
  */
 import type { RgbImage } from '../image.js';
+import { finiteNumber, integer, nonNegativeNumber, positiveNumber } from '../check.js';
 
 export interface TissueOptions {
   /** level-0 pixels per thumbnail pixel (default 1) */
@@ -123,15 +124,13 @@ const DEFAULTS = {
   closeRadius: 1,
 };
 
-function checkPositive(name: string, v: number): void {
-  if (typeof v !== 'number' || !(v > 0) || !Number.isFinite(v)) throw new Error(`Expected positive number for ${name} but received ${v}`);
-}
+const checkPositive = (name: string, v: number): void => void positiveNumber(name, v);
 
-function checkNumber(name: string, v: number, lo: number, hi: number, integer = false): void {
-  const what = integer ? 'integer' : 'number';
-  if (typeof v !== 'number' || Number.isNaN(v) || v < lo || v > hi || (integer && !Number.isInteger(v))) {
-    throw new Error(`Expected ${what} between ${lo} and ${hi} for ${name} but received ${v}`);
-  }
+/** A finite number in [lo, hi] (an integer when asked); hi = Infinity: any finite number from lo. */
+function checkNumber(name: string, v: number, lo: number, hi: number, asInteger = false): void {
+  if (asInteger) integer(name, v, lo, hi);
+  else if (hi === Infinity && lo === 0) nonNegativeNumber(name, v);
+  else finiteNumber(name, v, lo, hi);
 }
 
 function resolveOptions(opts: TissueOptions): typeof DEFAULTS {

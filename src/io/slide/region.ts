@@ -5,15 +5,12 @@
  */
 import type { RgbImage } from '../../core/image.js';
 import type { SlideLevel } from './types.js';
+import { integer } from '../../core/check.js';
 
 /** Largest region one call may ask for (3 bytes each: 768 MiB of RGB). */
 export const MAX_REGION_PIXELS = 2 ** 28;
 
-function checkInteger(name: string, value: number, min: number, max: number): void {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new Error(`Expected integer between ${min} and ${max} for ${name} but received ${value}`);
-  }
-}
+const checkInteger = (name: string, value: number, min: number, max: number): void => void integer(name, value, min, max);
 
 /** Throws on a level that does not exist, negative or fractional coordinates, or a bad size. */
 export function validateRegion(levels: readonly SlideLevel[], level: number, x: number, y: number, w: number, h: number): void {
