@@ -8,6 +8,8 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { promisify } from 'node:util';
+import { gunzip, gzip } from 'node:zlib';
 import { createServer as createHttpServer } from 'node:http';
 import { createRequire } from 'node:module';
 import { basename, dirname, extname, isAbsolute, join, resolve } from 'node:path';
@@ -26,7 +28,11 @@ import { dziXml } from './dzi.js';
 import { JobRunner, type JobSettings } from './jobs.js';
 import { openApiDocument } from './openapi.js';
 import { containedPath, makeRoot, type Root } from './roots.js';
+import { ByteLru } from './lru.js';
 import { HttpError, SlideTiles, type SlideTilesOptions } from './slide-tiles.js';
+
+const gzipAsync = promisify(gzip);
+const gunzipAsync = promisify(gunzip);
 import { overlayDoc, parseTilesCsv } from './tile-scores.js';
 
 export interface ServeOptions {
@@ -139,7 +145,8 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const osdImages = assetMap(join(osdDir, 'images'));
   const version = opts.version ?? '0';
   const modelDoc = JSON.stringify({ label: opts.scoreModelLabel, weights: modelToJson(opts.scoreModel) });
-  const overlayCache = new Map<string, { stamp: number; doc: string }>();
+  // overlay documents, gzipped (a large slide has 10^5 tiles: tens of MB of JSON, a tenth gzipped), bounded by bytes
+  const overlayCache = new ByteLru<{ stamp: number; gz: Buffer }>(32 * 1024 * 1024, (v) => v.gz.length);
   const cohortListeners = new Set<FastifyReply>();
 
   const requestTimeout = opts.requestTimeoutMs ?? 30_000;
@@ -253,11 +260,13 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     let hit = overlayCache.get(id);
     if (!hit || hit.stamp !== stamp) {
       const focus = JSON.parse(await readFile(outputFile(id, 'focusJson'), 'utf8'));
-      hit = { stamp, doc: JSON.stringify(overlayDoc(parseTilesCsv(await readFile(csv, 'utf8')), focus)) };
+      const doc = JSON.stringify(overlayDoc(parseTilesCsv(await readFile(csv, 'utf8')), focus));
+      hit = { stamp, gz: await gzipAsync(doc, { level: 6 }) };
       overlayCache.set(id, hit);
-      if (overlayCache.size > 64) overlayCache.delete(overlayCache.keys().next().value!);
     }
-    return reply.type('application/json').send(hit.doc);
+    reply.type('application/json').header('Vary', 'Accept-Encoding');
+    if (/\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) return reply.header('Content-Encoding', 'gzip').send(hit.gz);
+    return reply.send(await gunzipAsync(hit.gz));
   });
   for (const kind of ['heatmap', 'mask'] as const) {
     app.get(`/api/slides/:id/${kind}.png`, async (req, reply) => send(reply, outputFile((req.params as { id: string }).id, kind), 'image/png'));
@@ -364,7 +373,6 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   });
   jobs.on('finished', (job) => {
     cohort.invalidate();
-    overlayCache.clear();
     for (const s of job.slides) if (s.name) tiles.forget(s.name);
     for (const l of cohortListeners) event(l, 'cohort', { job: job.id, state: job.state });
   });

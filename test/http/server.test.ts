@@ -94,6 +94,14 @@ test('GET /api/slides/<id> is its focus.json; /tiles carries every scored crop w
     assert.ok(t.cell, 'every tile has its map cell');
     assert.equal(t.blurred, t.score > 3);
   }
+  // sent gzipped to clients that accept it (a large slide's overlay is tens of MB of JSON), plain otherwise
+  const plain = await rawGet(server.url, '/api/slides/cmu-1-small-region/tiles');
+  assert.equal((JSON.parse(plain.body) as { tiles: unknown[] }).tiles.length, focus.cropsScored);
+  const gz = await new Promise<string | undefined>((resolve, reject) => {
+    const u = new URL(server.url);
+    request({ host: u.hostname, port: u.port, path: '/api/slides/cmu-1-small-region/tiles', headers: { 'Accept-Encoding': 'gzip' } }, (res) => { res.resume(); resolve(res.headers['content-encoding']); }).on('error', reject).end();
+  });
+  assert.equal(gz, 'gzip');
   const png = await get('/api/slides/cmu-1-small-region/heatmap.png');
   assert.equal(png.headers.get('content-type'), 'image/png');
   assert.equal((await sharp(Buffer.from(await png.arrayBuffer())).metadata()).format, 'png');
