@@ -93,6 +93,9 @@ test('a job started from the cohort page scores a slide; the table gains it when
   // the page reloads the table on the server's `cohort` event, without a reload of the page
   await page.waitForSelector('#cohort tr[data-id="fresh"] a', { timeout: 30_000 });
   assert.match((await page.textContent('#job-status')) ?? '', /ok\s+.*fresh\.tif/);
+  await page.waitForFunction(() => [...document.querySelectorAll<HTMLImageElement>('td.thumb img')].every((i) => i.complete && i.naturalWidth > 0));
+  assert.ok(await page.$('#cohort tr[data-id="fresh"] td.thumb img'), 'the new slide has its heat map');
+  assert.equal(await page.isVisible('#score-result'), false, 'no empty score panel before an image is dropped');
   await page.screenshot({ path: join(shots, 'cohort-after-job.png'), fullPage: true });
   assert.deepEqual(errors, []);
   await page.close();
