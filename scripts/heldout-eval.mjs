@@ -32,7 +32,7 @@ import { groupBootstrap, separatingThreshold } from '../dist/src/eval/bootstrap.
 import { Mulberry32, deriveSeed } from '../dist/src/core/random.js';
 import { laplacianVarianceMeasure } from '../dist/src/core/measures/laplacian-variance.js';
 import { addSensorNoise, reflectIndex } from '../dist/src/synth/defocus.js';
-import { convolveChannels } from '../dist/src/synth/fft.js';
+import { convolveChannels } from '../dist/src/synth/convolve.js';
 import { DEFAULT_OPTICS, diffractionKernels, gaussianKernel, motionKernel, ringKernel } from '../dist/src/synth/optics.js';
 
 export const FAMILIES = {

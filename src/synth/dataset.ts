@@ -51,7 +51,7 @@ import { DEFAULT_DEFOCUS, addSensorNoise, defocusImage, defocusRadius, reflectIn
 import { finiteNumber, integer, oneOf } from '../core/check.js';
 import { AS_STORED_TOLERANCE, resampleToMpp } from '../core/resample.js';
 import { DEFAULT_OPTICS, composeKernels, diffractionKernels, motionKernel, type Optics } from './optics.js';
-import { convolveChannels } from './fft.js';
+import { convolveChannels } from './convolve.js';
 import { drawStainJitter, jitterStains, type StainJitter } from './stain.js';
 import type { Kernel2D } from './defocus.js';
 import { codecVersions, readImageHeader } from '../io/image-header.js';

@@ -23,7 +23,8 @@
  */
 import { finiteNumber } from '../core/check.js';
 import type { Kernel2D } from './defocus.js';
-import { fft2d, nextPowerOfTwo } from './fft.js';
+import { fft2 } from '../core/fft.js';
+import { nextPowerOfTwo } from './convolve.js';
 
 export interface Optics {
   /** numerical aperture of the objective, 0 < NA < 1 (dry) */
@@ -107,7 +108,7 @@ export function finePsf(defocusUm: number, na: number, wavelengthUm: number, dxU
       im[v * n + u] = s * Math.sin(phase);
     }
   }
-  fft2d(re, im, n, n, true);
+  fft2(re, im, n, n, true);
   const intensity = new Float64Array(n * n);
   let sum = 0;
   for (let i = 0; i < intensity.length; i++) sum += intensity[i] = re[i]! * re[i]! + im[i]! * im[i]!;

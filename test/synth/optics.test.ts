@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RgbImage } from '../../src/core/image.js';
 import { convolveDirect, type Kernel2D } from '../../src/synth/defocus.js';
-import { convolveChannels, fft1d, fft2d } from '../../src/synth/fft.js';
+import { convolveChannels } from '../../src/synth/convolve.js';
 import {
   DEFAULT_OPTICS,
   airyRadiusUm,
@@ -46,31 +46,6 @@ function randomImage(w: number, h: number, seed: number): RgbImage {
   for (let i = 0; i < data.length; i++) data[i] = Math.floor(r() * 256);
   return { width: w, height: h, data };
 }
-
-test('FFT: forward then inverse is the identity; a delta transforms to all ones; matches a direct DFT', () => {
-  const n = 16;
-  const r = rng(3);
-  const re = Float64Array.from({ length: n }, () => r() - 0.5);
-  const im = Float64Array.from({ length: n }, () => r() - 0.5);
-  const re0 = re.slice(), im0 = im.slice();
-  fft1d(re, im, n);
-  for (let k = 0; k < n; k++) {
-    let sr = 0, si = 0;
-    for (let j = 0; j < n; j++) {
-      const a = (-2 * Math.PI * j * k) / n;
-      sr += re0[j]! * Math.cos(a) - im0[j]! * Math.sin(a);
-      si += re0[j]! * Math.sin(a) + im0[j]! * Math.cos(a);
-    }
-    assert.ok(Math.abs(sr - re[k]!) < 1e-12 && Math.abs(si - im[k]!) < 1e-12, `bin ${k}`);
-  }
-  fft1d(re, im, n, true);
-  for (let j = 0; j < n; j++) assert.ok(Math.abs(re[j]! - re0[j]!) < 1e-12 && Math.abs(im[j]! - im0[j]!) < 1e-12);
-  const dr = new Float64Array(64), di = new Float64Array(64);
-  dr[0] = 1;
-  fft2d(dr, di, 8, 8);
-  for (let i = 0; i < 64; i++) assert.ok(Math.abs(dr[i]! - 1) < 1e-12 && Math.abs(di[i]!) < 1e-12);
-  assert.throws(() => fft1d(new Float64Array(12), new Float64Array(12), 12), /power of two/);
-});
 
 test('FFT convolution equals the direct convolution with mirrored borders', () => {
   const img = randomImage(101, 67, 5); // several overlap-save blocks

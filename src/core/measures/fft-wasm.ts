@@ -10,7 +10,7 @@
  * so one big image does not pin its memory for the life of the process (wasm memory never shrinks).
  */
 import { decodeBase64 } from '../kernels/wasm.js';
-import { twiddles, type Fft2Accelerator } from './fft.js';
+import { twiddles, type Fft2Accelerator } from '../fft.js';
 import { FILTERS_WASM_BASE64 } from './filters-wasm-binary.js';
 
 interface WasmMemory {

@@ -26,7 +26,7 @@
  * A sharpness index in 0..1 (higher = sharper); the measure reports its negation. Input: MATLAB
  * uint8 gray as 0..255 doubles (C assumes that scale).
  */
-import { fft2 } from './fft.js';
+import { fft2 } from '../fft.js';
 import { matlabGrayLevels, type Plane } from './gray.js';
 import { planeMeasure } from './plane-measure.js';
 import { scratchF64 } from './scratch.js';

@@ -27,7 +27,7 @@
 import { integer } from '../check.js';
 import { Rng } from '../random.js';
 import { gaussianTailLog10 } from './erfc.js';
-import { fft2 } from './fft.js';
+import { fft2 } from '../fft.js';
 import { matlabGrayLevels, type Plane } from './gray.js';
 import { planeMeasure } from './plane-measure.js';
 import { scratchF64 } from './scratch.js';

@@ -5,7 +5,7 @@
  * sharpness index in the original (higher = sharper) and is registered negated (higher =
  * blurrier), scoring the whole image as the papers did or each crop of a grid on its own.
  */
-import { setFft2Accelerator } from './fft.js';
+import { setFft2Accelerator } from '../fft.js';
 import { createWasmFft2 } from './fft-wasm.js';
 import { lpcSiMeasure } from './lpc-si.js';
 import { mlvMeasure } from './mlv.js';

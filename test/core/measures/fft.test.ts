@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rng } from '../../helpers.js';
-import { fft2, fft2Reference, fftPlan } from '../../../src/core/measures/fft.js';
+import { fft2, fft2Reference, fftPlan } from '../../../src/core/fft.js';
 import { createWasmFft2 } from '../../../src/core/measures/fft-wasm.js';
 import { erfc, gaussianTailLog10, logErfc, moisanLogErfc } from '../../../src/core/measures/erfc.js';
 

@@ -1,10 +1,10 @@
 /**
- * A small radix-2 complex FFT and FFT convolution of RGB images (pure TS, no platform imports).
- *
- * Used for the diffraction PSF (|FFT of the pupil|^2) and to apply PSFs too large for a direct
- * convolution (a 5 µm defocus at NA 0.75 spreads over ~25 px at 0.5 µm/px: 2,500 taps a pixel).
- * Sizes are powers of two; data are split re/im Float64Arrays, row-major, transformed in place.
+ * Convolution of RGB images by per-channel PSFs (pure TS, no platform imports): directly for
+ * small kernels, by FFT overlap-save (core/fft.ts, the one FFT of the project) for PSFs too large
+ * for a direct sum (a 5 µm defocus at NA 0.75 spreads over ~25 px at 0.5 µm/px: 2,500 taps a
+ * pixel). The FFT fields are powers of two.
  */
+import { fft2 } from '../core/fft.js';
 import type { RgbImage } from '../core/image.js';
 import type { Kernel2D } from './defocus.js';
 import { reflectIndex } from './defocus.js';
@@ -17,76 +17,6 @@ export function nextPowerOfTwo(n: number): number {
   let p = 1;
   while (p < n) p *= 2;
   return p;
-}
-
-const twiddles = new Map<number, { cos: Float64Array; sin: Float64Array; rev: Uint32Array }>();
-
-function plan(n: number): { cos: Float64Array; sin: Float64Array; rev: Uint32Array } {
-  let p = twiddles.get(n);
-  if (!p) {
-    const cos = new Float64Array(n / 2);
-    const sin = new Float64Array(n / 2);
-    for (let k = 0; k < n / 2; k++) {
-      cos[k] = Math.cos((2 * Math.PI * k) / n);
-      sin[k] = Math.sin((2 * Math.PI * k) / n);
-    }
-    const rev = new Uint32Array(n);
-    const bits = Math.round(Math.log2(n));
-    for (let i = 0; i < n; i++) {
-      let r = 0;
-      for (let b = 0; b < bits; b++) r |= ((i >>> b) & 1) << (bits - 1 - b);
-      rev[i] = r;
-    }
-    p = { cos, sin, rev };
-    twiddles.set(n, p);
-  }
-  return p;
-}
-
-/**
- * In-place 1-D FFT of n = 2^k complex samples at re[off + i*stride], im[...]. Forward uses
- * exp(-2πi jk/n); inverse uses exp(+2πi jk/n) and divides by n.
- */
-export function fft1d(re: Float64Array, im: Float64Array, n: number, inverse = false, off = 0, stride = 1): void {
-  if (!isPowerOfTwo(n)) throw new Error(`Expected a power of two for FFT size but received ${n}`);
-  const { cos, sin, rev } = plan(n);
-  for (let i = 0; i < n; i++) {
-    const j = rev[i]!;
-    if (j > i) {
-      const a = off + i * stride, b = off + j * stride;
-      const tr = re[a]!, ti = im[a]!;
-      re[a] = re[b]!; im[a] = im[b]!;
-      re[b] = tr; im[b] = ti;
-    }
-  }
-  const sign = inverse ? 1 : -1;
-  for (let size = 2; size <= n; size *= 2) {
-    const half = size / 2;
-    const step = n / size;
-    for (let start = 0; start < n; start += size) {
-      for (let k = 0; k < half; k++) {
-        const wr = cos[k * step]!, wi = sign * sin[k * step]!;
-        const a = off + (start + k) * stride, b = off + (start + k + half) * stride;
-        const xr = re[b]! * wr - im[b]! * wi;
-        const xi = re[b]! * wi + im[b]! * wr;
-        re[b] = re[a]! - xr; im[b] = im[a]! - xi;
-        re[a] = re[a]! + xr; im[a] = im[a]! + xi;
-      }
-    }
-  }
-  if (inverse) {
-    for (let i = 0; i < n; i++) {
-      re[off + i * stride]! /= n;
-      im[off + i * stride]! /= n;
-    }
-  }
-}
-
-/** In-place 2-D FFT of an n x n (or w x h, both powers of two) row-major complex array. */
-export function fft2d(re: Float64Array, im: Float64Array, w: number, h: number, inverse = false): void {
-  if (re.length !== w * h || im.length !== w * h) throw new Error(`Expected ${w * h} samples for a ${w}x${h} FFT but received ${re.length}`);
-  for (let y = 0; y < h; y++) fft1d(re, im, w, inverse, y * w, 1);
-  for (let x = 0; x < w; x++) fft1d(re, im, h, inverse, x, w);
 }
 
 /** Above this kernel half-width an FFT convolution is cheaper than the direct sum. */
@@ -135,7 +65,7 @@ function convolvePlaneFft(img: RgbImage, c: number, k: Kernel2D, out: Uint8Array
   for (let dy = -half; dy <= half; dy++) {
     for (let dx = -half; dx <= half; dx++) kr[((dy + n) % n) * n + ((dx + n) % n)] = k.weights[(dy + half) * size + dx + half]!;
   }
-  fft2d(kr, ki, n, n);
+  fft2(kr, ki, n, n);
   const re = new Float64Array(n * n);
   const im = new Float64Array(n * n);
   const xs = new Int32Array(n);
@@ -148,13 +78,13 @@ function convolvePlaneFft(img: RgbImage, c: number, k: Kernel2D, out: Uint8Array
         for (let i = 0; i < n; i++) re[j * n + i] = data[row + xs[i]!]!;
       }
       im.fill(0);
-      fft2d(re, im, n, n);
+      fft2(re, im, n, n);
       for (let i = 0; i < re.length; i++) {
         const a = re[i]!, b = im[i]!, p = kr[i]!, q = ki[i]!;
         re[i] = a * p - b * q;
         im[i] = a * q + b * p;
       }
-      fft2d(re, im, n, n, true);
+      fft2(re, im, n, n, true);
       const bw = Math.min(block, w - bx), bh = Math.min(block, h - by);
       for (let y = 0; y < bh; y++) {
         const src = (y + half) * n + half;
