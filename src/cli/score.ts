@@ -81,7 +81,7 @@ async function runScore(inputs: string[], opts: ScoreOpts, gridAsked: boolean): 
     if (opts.heatmap) {
       try {
         mkdirSync(opts.heatmap, { recursive: true });
-        await writeImageHeatmap(r, measure.info.scale, opts.crop, opts.heatmap, opts.threshold ?? measure.model?.threshold?.value);
+        await writeImageHeatmap(r, measure.info.scale, opts.crop, opts.heatmap, opts.threshold ?? measure.model?.threshold?.value, measure.model ? undefined : measure.info.name);
       } catch (err) {
         heatmapsFailed++;
         progress.log(`focuslite: ${r.file}: heat map not written (${err instanceof Error ? err.message : String(err)})`);

@@ -25,13 +25,13 @@ export function cropTiles(r: { crops: ArrayLike<number>; xs: readonly number[]; 
  * threshold marked (default 3); relative ones (PLCC models, the classic measures) are normalised
  * per image and, without a threshold, the image's median crop score is marked.
  */
-export async function writeImageHeatmap(r: FileScore, scale: MeasureScale, cropSize: number, outDir: string, threshold?: number): Promise<string> {
+export async function writeImageHeatmap(r: FileScore, scale: MeasureScale, cropSize: number, outDir: string, threshold?: number, scoreLabel?: string): Promise<string> {
   const factor = Math.max(1, Math.max(r.width, r.height) / MAX_SIDE);
   const w = Math.round(r.width / factor), h = Math.round(r.height / factor);
   const thumb = await readResizedRgb(r.file, w, h);
   const marker = heatmapThreshold(scale, r.crops, threshold);
   // Crops cut at the model's resolution cover cropPx of the image's own pixels.
-  const png = await renderHeatmap(thumb, factor, cropTiles(r, r.cropPx ?? cropSize), { scale, threshold: marker });
+  const png = await renderHeatmap(thumb, factor, cropTiles(r, r.cropPx ?? cropSize), { scale, threshold: marker, ...(scoreLabel ? { scoreLabel } : {}) });
   const path = join(outDir, `${basename(r.file, extname(r.file))}.heatmap.png`);
   await writeFileAtomic(path, png);
   return path;

@@ -221,6 +221,11 @@ function geojsonOf(tiles: readonly MappedTile[], scorer: SlideScorer, opts: Slid
   return tilesGeoJsonChunks(tiles, { threshold: opts.threshold, modelName: fluorescence ? FLUORESCENCE_MEASURE : scorer.label, scale: mapScale(modality, scorer.scale), polygons: opts.geojsonCells ? 'cells' : 'crops' });
 }
 
+/** The legend's name for the scores when a measure (not a model) made them. */
+function mapLabelOf(scorer: SlideScorer): { scoreLabel?: string } {
+  return scorer.mapLabel ? { scoreLabel: scorer.mapLabel } : {};
+}
+
 function scoreOptions(scorer: SlideScorer, opts: SlideQcOptions): SlideScoreOptions {
   return { ...opts, modelMpp: opts.modelMpp !== undefined ? opts.modelMpp : scorer.mpp };
 }
@@ -245,7 +250,7 @@ export async function processSlide(
     const report = slideReport(result, reader, model, opts, { name, identity, settings, tilesCsvSha256: sha256(tiles) });
     const minTissue = opts.minTissue ?? 0.5;
     const heatmap = await renderHeatmap(result.thumbnail, result.thumbScaleX, result.tiles, {
-      scale: mapScale(result.modality, model.scale), threshold: opts.threshold, tissueMask: result.tissueMask, minTissue, ...heatmapExtras(report.verdict!, result.modality),
+      scale: mapScale(result.modality, model.scale), threshold: opts.threshold, tissueMask: result.tissueMask, minTissue, ...mapLabelOf(model), ...heatmapExtras(report.verdict!, result.modality),
     });
     const mask = await renderMask(result.thumbnail.width, result.thumbnail.height, result.thumbScaleX, result.tiles, opts.threshold, { tissueMask: result.tissueMask, minTissue });
     await writeOutputs(paths, { tilesCsv: tiles, geojson: geojsonOf(result.tiles, model, opts, result.modality), heatmap, mask }, report);
@@ -294,7 +299,7 @@ export async function recomputeVerdict(file: string, stored: FocusReport, scorin
       }
       const minTissue = opts.minTissue ?? 0.5;
       files.heatmap = await renderHeatmap(plan.thumbnail, plan.thumbScaleX, tiles, {
-        scale: mapScale(modality, model.scale), threshold: opts.threshold, tissueMask: plan.tissueMask, minTissue, ...heatmapExtras(words.verdict, modality),
+        scale: mapScale(modality, model.scale), threshold: opts.threshold, tissueMask: plan.tissueMask, minTissue, ...mapLabelOf(model), ...heatmapExtras(words.verdict, modality),
       });
       files.mask = await renderMask(width, height, plan.thumbScaleX, tiles, opts.threshold, { tissueMask: plan.tissueMask, minTissue });
     } finally {

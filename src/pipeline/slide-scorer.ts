@@ -24,6 +24,8 @@ export interface SlideScorer {
   readonly threshold: { readonly value: number } | null;
   /** resume compares it: a different value means the stored scores are not this scorer's */
   readonly fingerprint: string;
+  /** what the heat map's legend says produced the scores (measures: their name; models: by scale) */
+  readonly mapLabel?: string;
   /** focus.json's `model` block */
   readonly report: FocusReport['model'];
   /** what the compute engine runs */
@@ -48,7 +50,7 @@ export function measureScorer(info: MeasureInfo, spec: MeasureSpec, label: strin
     ? `onnx:${createHash('sha256').update(readFileSync(spec.path)).digest('hex')}`
     : `measure:${info.name}`;
   return {
-    label, scale: info.scale, mpp: null, threshold: null, fingerprint,
+    label, scale: info.scale, mpp: null, threshold: null, fingerprint, mapLabel: info.name,
     report: { method: info.name, label: info.label, kind: info.kind, scale: info.scale, parameters: info.parameters, ...(spec.type === 'onnx' ? { file: spec.path } : {}) },
     source: spec,
   };
