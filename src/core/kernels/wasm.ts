@@ -12,21 +12,11 @@ import { registerKernel } from './registry.js';
 import type { ConvKernel, ConvWeights, PoolRequest, PoolResult } from './types.js';
 import { validatePoolRequest } from './types.js';
 import { WASM_BASE64 } from './wasm-binary.js';
+import { compiledOnce, decodeBase64, wasmApi, type WasmMemory } from '../wasm.js';
 
-/**
- * The slice of the WebAssembly JS API used here, typed locally: the project compiles without the
- * DOM lib, and @types/node 20 does not declare the WebAssembly namespace.
- */
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-  grow(pages: number): number;
-}
-interface WasmApi {
-  validate(bytes: Uint8Array): boolean;
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { readonly exports: unknown };
-}
+export { decodeBase64 } from '../wasm.js';
 
+/** The conv module's exports (see assembly/conv.ts). */
 interface ConvExports {
   readonly memory: WasmMemory;
   heapBase(): number;
@@ -45,49 +35,15 @@ interface ConvExports {
 const STAGE_ROWS = 32;
 const PAGE = 65536;
 
-const BASE64_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-
-/** Standard base64 (with or without '=' padding) to bytes; pure TS so src/core needs no Buffer/atob. */
-export function decodeBase64(text: string): Uint8Array {
-  const clean = text.replace(/=+$/, '');
-  const out = new Uint8Array(Math.floor((clean.length * 3) / 4));
-  let bits = 0, acc = 0, o = 0;
-  for (let i = 0; i < clean.length; i++) {
-    const v = BASE64_ALPHABET.indexOf(clean[i]!);
-    if (v < 0) throw new Error(`Invalid base64 character ${JSON.stringify(clean[i])} at ${i}`);
-    acc = (acc << 6) | v;
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out[o++] = (acc >> bits) & 0xff;
-    }
-  }
-  return out;
-}
 
 /** The embedded binary (wasm/conv.wasm). */
 export function wasmBinary(): Uint8Array {
   return decodeBase64(WASM_BASE64);
 }
 
-function wasmApi(): WasmApi {
-  const api = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
-  if (!api || typeof api.Module !== 'function') throw new Error('WebAssembly is not available in this environment');
-  return api;
-}
 
-let compiled: object | null = null;
-
-function compiledModule(): object {
-  if (!compiled) {
-    const api = wasmApi();
-    const bytes = wasmBinary();
-    // Engines without SIMD reject the module: say so plainly rather than with a CompileError.
-    if (!api.validate(bytes)) throw new Error('this WebAssembly engine does not support SIMD (the conv module does not validate)');
-    compiled = new api.Module(bytes);
-  }
-  return compiled;
-}
+// Engines without SIMD reject the module: say so plainly rather than with a CompileError.
+const compiledModule = compiledOnce(wasmBinary, 'the conv module');
 
 // Arithmetic, not bitwise: byte offsets may exceed 2^31 in a large wasm memory.
 const align16 = (n: number): number => Math.ceil(n / 16) * 16;

@@ -9,19 +9,10 @@
  * Memory: one instance is kept for planes up to KEEP_BYTES; larger ones get a throw-away instance,
  * so one big image does not pin its memory for the life of the process (wasm memory never shrinks).
  */
-import { decodeBase64 } from '../kernels/wasm.js';
+import { wasmApi, type WasmMemory } from '../wasm.js';
+import { filtersModule } from './filter-wasm.js';
 import { twiddles, type Fft2Accelerator } from '../fft.js';
-import { FILTERS_WASM_BASE64 } from './filters-wasm-binary.js';
 
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-  grow(pages: number): number;
-}
-interface WasmApi {
-  validate(bytes: Uint8Array): boolean;
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { readonly exports: unknown };
-}
 interface FftExports {
   readonly memory: WasmMemory;
   heapBase(): number;
@@ -38,23 +29,7 @@ const MIN_VALUES = 64 * 64;
 const align16 = (n: number): number => Math.ceil(n / 16) * 16;
 const isPowerOfTwo = (n: number): boolean => Number.isInteger(n) && n >= 1 && (n & (n - 1)) === 0;
 
-function wasmApi(): WasmApi {
-  const api = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
-  if (!api || typeof api.Module !== 'function') throw new Error('WebAssembly is not available in this environment');
-  return api;
-}
-
-let compiled: object | null = null;
-function compiledModule(): object {
-  if (!compiled) {
-    const api = wasmApi();
-    const bytes = decodeBase64(FILTERS_WASM_BASE64);
-    if (!api.validate(bytes)) throw new Error('this WebAssembly engine does not support SIMD (the filter module does not validate)');
-    compiled = new api.Module(bytes);
-  }
-  return compiled;
-}
-const instantiate = (): FftExports => new (wasmApi().Instance)(compiledModule(), {}).exports as FftExports;
+const instantiate = (): FftExports => new (wasmApi().Instance)(filtersModule(), {}).exports as FftExports;
 
 /** Per length: stage twiddles (stage m at offset m - 1) and the bit-reversal table. */
 interface AxisTables {
@@ -134,6 +109,6 @@ function run(re: Float64Array, im: Float64Array, width: number, height: number, 
 
 /** The accelerator for ./fft.ts; throws (with the reason) where WebAssembly SIMD is unavailable. */
 export function createWasmFft2(): Fft2Accelerator {
-  compiledModule();
+  filtersModule();
   return run;
 }

@@ -7,20 +7,11 @@
  * a larger request gets a throw-away instance, so one big image does not pin its memory for the
  * life of the process (WebAssembly memory never shrinks).
  */
-import { decodeBase64 } from '../kernels/wasm.js';
+import { compiledOnce, decodeBase64, wasmApi, type WasmMemory } from '../wasm.js';
 import type { FilterChain, FilterChainsBackend } from './filter-types.js';
 import { FILTERS_WASM_BASE64 } from './filters-wasm-binary.js';
 import type { Plane } from './gray.js';
 
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-  grow(pages: number): number;
-}
-interface WasmApi {
-  validate(bytes: Uint8Array): boolean;
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { readonly exports: unknown };
-}
 interface FilterExports {
   readonly memory: WasmMemory;
   heapBase(): number;
@@ -35,26 +26,12 @@ const MAX_BYTES = 3 * 1024 * 1024 * 1024;
 
 const align16 = (n: number): number => Math.ceil(n / 16) * 16;
 
-function wasmApi(): WasmApi {
-  const api = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
-  if (!api || typeof api.Module !== 'function') throw new Error('WebAssembly is not available in this environment');
-  return api;
-}
 
-let compiled: object | null = null;
-
-function compiledModule(): object {
-  if (!compiled) {
-    const api = wasmApi();
-    const bytes = decodeBase64(FILTERS_WASM_BASE64);
-    if (!api.validate(bytes)) throw new Error('this WebAssembly engine does not support SIMD (the filter module does not validate)');
-    compiled = new api.Module(bytes);
-  }
-  return compiled;
-}
+/** The filters module (filters and FFT share it), compiled once. */
+export const filtersModule = compiledOnce(() => decodeBase64(FILTERS_WASM_BASE64), 'the filter module');
 
 function instantiate(): FilterExports {
-  return new (wasmApi().Instance)(compiledModule(), {}).exports as FilterExports;
+  return new (wasmApi().Instance)(filtersModule(), {}).exports as FilterExports;
 }
 
 function ensureMemory(ex: FilterExports, bytes: number): void {
@@ -124,6 +101,6 @@ function runChains(g: Plane, chains: readonly FilterChain[]): Float64Array[] {
 
 /** The wasm backend; throws (with the reason) where WebAssembly SIMD is unavailable. */
 export function createWasmFilterBackend(): FilterChainsBackend {
-  compiledModule();
+  filtersModule();
   return { name: 'wasm-simd', run: runChains };
 }
