@@ -7,6 +7,7 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { csvField, round6 } from '../core/csv.js';
 
 export interface CohortEntry {
   /** the output name (`<name>.focus.json`), unique within the folder: the id in every URL */
@@ -189,10 +190,9 @@ const CSV_COLUMNS: Array<[string, (e: CohortEntry) => unknown]> = [
   ['scan_date', (e) => e.scanDate], ['error', (e) => e.error],
 ];
 
+/** A cell: numbers to 6 decimals, then the one CSV writer's quoting (core/csv.ts). */
 function csvCell(v: unknown): string {
-  if (v === null || v === undefined) return '';
-  const s = typeof v === 'number' ? String(Number(v.toFixed(6))) : String(v);
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  return csvField(typeof v === 'number' ? round6(v) : v === null || v === undefined ? null : typeof v === 'boolean' ? v : String(v));
 }
 
 /** The cohort table as CSV (the cohort page's download). */

@@ -9,36 +9,15 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { sharedOnly, sharedPath } from '../../helpers.js';
-import { decodeImage } from '../../../src/io/decode.js';
-import type { RgbImage } from '../../../src/core/image.js';
+import { sharedOnly } from '../../helpers.js';
 import { matlabGrayLevels } from '../../../src/core/measures/gray.js';
 import { globalPhaseCoherence } from '../../../src/core/measures/phase-coherence.js';
 import '../../../src/core/measures/register-builtin.js';
 import { getMeasure } from '../../../src/core/measures/registry.js';
+import { loadBaselines, rel, type RefImage } from './baselines.js';
 
-interface RefImage {
-  id: string;
-  path: string;
-  source: string;
-  gaussian_blur_sigma: number;
-  width: number;
-  scores: Record<string, { score: number; mean?: number; std?: number; score_per_seed?: number[] }>;
-}
 
-const rel = (got: number, want: number): number => Math.abs(got - want) / Math.abs(want);
 
-let cache: { refs: RefImage[]; images: Map<string, RgbImage> } | null = null;
-async function load(): Promise<{ refs: RefImage[]; images: Map<string, RgbImage> }> {
-  if (!cache) {
-    const refs = (JSON.parse(readFileSync(sharedPath('reference', 'baselines', 'reference-scores.json'), 'utf8')) as { images: RefImage[] }).images;
-    const images = new Map<string, RgbImage>();
-    for (const r of refs) images.set(r.id, await decodeImage(sharedPath(r.path)));
-    cache = { refs, images };
-  }
-  return cache;
-}
 
 /** each source's images by sigma 0..3 */
 function blurSeries(refs: RefImage[]): RefImage[][] {
@@ -49,7 +28,7 @@ function blurSeries(refs: RefImage[]): RefImage[][] {
 
 for (const { name, key } of [{ name: 'mlv', key: 'MLV' }, { name: 's-index', key: 'S_index' }, { name: 'lpc-si', key: 'LPC_SI' }]) {
   test(`${name} matches the original code to 1e-9 relative on all 34 images (negated)`, sharedOnly(), async (t) => {
-    const { refs, images } = await load();
+    const { refs, images } = await loadBaselines();
     assert.equal(refs.length, 34);
     let worst = { err: 0, id: '' };
     for (const r of refs) {
@@ -64,7 +43,7 @@ for (const { name, key } of [{ name: 'mlv', key: 'MLV' }, { name: 's-index', key
 }
 
 test('mlv, s-index and lpc-si rank every 512² blur series (sigma 0 -> 3) as increasingly blurry; mlv the tiny tiles too', sharedOnly(), async () => {
-  const { refs, images } = await load();
+  const { refs, images } = await loadBaselines();
   for (const series of blurSeries(refs)) {
     assert.equal(series.length, 4);
     const names = series[0]!.width >= 512 ? ['mlv', 's-index', 'lpc-si'] : ['mlv'];
@@ -76,7 +55,7 @@ test('mlv, s-index and lpc-si rank every 512² blur series (sigma 0 -> 3) as inc
 });
 
 test('GPC: the mean of seeds 1-5 agrees with the original\'s 5-seed mean (|z| <= 3 per image, no bias overall)', sharedOnly(), async (t) => {
-  const { refs, images } = await load();
+  const { refs, images } = await loadBaselines();
   const chosen = refs.filter((r) => r.width < 512 || (r.source.includes('skimage-ihc') && r.gaussian_blur_sigma % 3 === 0));
   assert.equal(chosen.length, 14);
   const zs: number[] = [];

@@ -11,8 +11,6 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { sharedOnly, sharedPath } from '../../helpers.js';
-import { decodeImage } from '../../../src/io/decode.js';
-import type { RgbImage } from '../../../src/core/image.js';
 import { matlabGray, matlabGray8 } from '../../../src/core/measures/gray.js';
 import { fqpathTrace } from '../../../src/core/measures/fqpath.js';
 import { hvsForeground, hvsKernelTrace } from '../../../src/core/measures/hvs-maxpol.js';
@@ -20,18 +18,8 @@ import { syntheticKernelTrace } from '../../../src/core/measures/synthetic-maxpo
 import { filterBackend, setFilterBackend } from '../../../src/core/measures/filter-chains.js';
 import '../../../src/core/measures/register-maxpol.js';
 import { getMeasure } from '../../../src/core/measures/registry.js';
+import { loadBaselines, rel, type RefImage } from './baselines.js';
 
-interface RefImage {
-  id: string;
-  path: string;
-  source: string;
-  gaussian_blur_sigma: number;
-  width: number;
-  height: number;
-  rgb_sha256: string;
-  gray_uint8_sha256: string;
-  scores: Record<string, { score: number; time_s: number }>;
-}
 
 /** focuslite name -> reference key and the sign that turns the reference into higher = blurrier */
 const METHODS = [
@@ -44,21 +32,10 @@ const TOLERANCE = 1e-9;
 
 const baselines = (...p: string[]): string => sharedPath('reference', 'baselines', ...p);
 const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
-const rel = (got: number, want: number): number => Math.abs(got - want) / Math.abs(want);
 
-let cache: { refs: RefImage[]; images: Map<string, RgbImage> } | null = null;
-async function load(): Promise<{ refs: RefImage[]; images: Map<string, RgbImage> }> {
-  if (!cache) {
-    const refs = (JSON.parse(readFileSync(baselines('reference-scores.json'), 'utf8')) as { images: RefImage[] }).images;
-    const images = new Map<string, RgbImage>();
-    for (const r of refs) images.set(r.id, await decodeImage(sharedPath(r.path)));
-    cache = { refs, images };
-  }
-  return cache;
-}
 
 test('the 34 reference images decode to the reference RGB bytes and MATLAB uint8 gray', sharedOnly(), async () => {
-  const { refs, images } = await load();
+  const { refs, images } = await loadBaselines();
   assert.equal(refs.length, 34);
   for (const r of refs) {
     const img = images.get(r.id)!;
@@ -69,7 +46,7 @@ test('the 34 reference images decode to the reference RGB bytes and MATLAB uint8
 });
 
 test('FQPath, HVS-MaxPol-1/-2, Synthetic-MaxPol match the original code to 1e-9 relative on all 34 images', sharedOnly(), async (t) => {
-  const { refs, images } = await load();
+  const { refs, images } = await loadBaselines();
   const worst: Record<string, { err: number; id: string }> = {};
   for (const r of refs) {
     const img = images.get(r.id)!;
@@ -85,7 +62,7 @@ test('FQPath, HVS-MaxPol-1/-2, Synthetic-MaxPol match the original code to 1e-9 
 });
 
 test('the TypeScript filter backend gives the same scores on the small tiles', sharedOnly(), async () => {
-  const { refs, images } = await load();
+  const { refs, images } = await loadBaselines();
   const before = filterBackend().name as 'wasm-simd' | 'reference';
   const small = refs.filter((r) => r.width * r.height <= 2500);
   assert.equal(small.length, 12);
@@ -108,7 +85,7 @@ interface Trace {
 interface KernelRef { M?: number; N?: number; background_pixels_kept?: number; edges_first: number; edges_last: number; bin_width: number; kstar: number; sigma: number; c: number; keep: number; moment: number; val: number }
 
 test('intermediate values match trace.json (mask counts, histogram edges, k*, sigma, c, kept count, moments)', sharedOnly(), async () => {
-  const { images } = await load();
+  const { images } = await loadBaselines();
   const traces = (JSON.parse(readFileSync(baselines('trace.json'), 'utf8')) as { images: Trace[] }).images;
   assert.equal(traces.length, 4);
   const close = (got: number, want: number, what: string, tol = 1e-12): void => {
@@ -155,7 +132,7 @@ test('intermediate values match trace.json (mask counts, histogram edges, k*, si
 });
 
 test('higher = blurrier: each measure rises monotonically over sigma 0..3 on all 8 tiles, and ranks the TCGA pair', sharedOnly(), async () => {
-  const { refs, images } = await load();
+  const { refs, images } = await loadBaselines();
   const series = new Map<string, RefImage[]>();
   for (const r of refs) if (r.source.startsWith('data/tiles/')) series.set(r.source, [...(series.get(r.source) ?? []), r]);
   assert.equal(series.size, 8);
