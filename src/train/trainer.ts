@@ -100,20 +100,18 @@ export interface TrainResult {
   kernel: string;
 }
 
-const intIn = (name: string, v: number, lo: number, hi: number): void => void integer(name, v, lo, hi);
-
 export function validateConfig(c: TrainConfig): void {
-  intIn('kernels', c.kernels, 1, 1024);
+  integer('kernels', c.kernels, 1, 1024);
   oneOf('pooling', c.pooling, ['min', 'min-max'] as const);
   oneOf('loss', c.loss, LOSS_NAMES);
-  intIn('epochs', c.epochs, 1, 100000);
-  intIn('batch', c.batchSize, 1, 100000);
+  integer('epochs', c.epochs, 1, 100000);
+  integer('batch', c.batchSize, 1, 100000);
   if (!(c.lr > 0 && c.lr <= 10)) throw new Error(`Expected number in (0, 10] for lr but received ${c.lr}`);
-  intIn('step', c.stepSize, 1, 100000);
+  integer('step', c.stepSize, 1, 100000);
   if (!(c.gamma > 0 && c.gamma <= 1)) throw new Error(`Expected number in (0, 1] for gamma but received ${c.gamma}`);
-  intIn('seed', c.seed, 0, 0xffffffff);
-  intIn('crop size', c.cropSize, 7, 100000);
-  intIn('validation crops', c.valCrops, 1, 100);
+  integer('seed', c.seed, 0, 0xffffffff);
+  integer('crop size', c.cropSize, 7, 100000);
+  integer('validation crops', c.valCrops, 1, 100);
 }
 
 /** Score scale implied by the loss: PLCC learns a ranking only, MSE/MAE regress |z|. */
@@ -267,8 +265,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const outDir = options.outDir;
   const threads = options.threads ?? 1;
   const checkpointEvery = options.checkpointEvery ?? 1;
-  intIn('threads', threads, 1, 256);
-  intIn('checkpoint-every', checkpointEvery, 1, 100000);
+  integer('threads', threads, 1, 256);
+  integer('checkpoint-every', checkpointEvery, 1, 100000);
   const trainItems = options.train;
   const valItems = options.val ?? [];
   if (trainItems.length === 0) throw new Error('Expected at least one training image but received none');

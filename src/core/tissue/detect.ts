@@ -124,8 +124,6 @@ const DEFAULTS = {
   closeRadius: 1,
 };
 
-const checkPositive = (name: string, v: number): void => void positiveNumber(name, v);
-
 /** A finite number in [lo, hi] (an integer when asked); hi = Infinity: any finite number from lo. */
 function checkNumber(name: string, v: number, lo: number, hi: number, asInteger = false): void {
   if (asInteger) integer(name, v, lo, hi);
@@ -135,8 +133,8 @@ function checkNumber(name: string, v: number, lo: number, hi: number, asInteger 
 
 function resolveOptions(opts: TissueOptions): typeof DEFAULTS {
   const o = { ...DEFAULTS, ...Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)) } as typeof DEFAULTS;
-  checkPositive('downsample', o.downsample);
-  checkPositive('mpp', o.mpp);
+  positiveNumber('downsample', o.downsample);
+  positiveNumber('mpp', o.mpp);
   checkNumber('minObjectUm2', o.minObjectUm2, 0, Infinity);
   checkNumber('maxHoleUm2', o.maxHoleUm2, 0, Infinity);
   checkNumber('maxAreaFraction', o.maxAreaFraction, 0, 1);

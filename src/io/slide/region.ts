@@ -10,17 +10,15 @@ import { integer } from '../../core/check.js';
 /** Largest region one call may ask for (3 bytes each: 768 MiB of RGB). */
 export const MAX_REGION_PIXELS = 2 ** 28;
 
-const checkInteger = (name: string, value: number, min: number, max: number): void => void integer(name, value, min, max);
-
 /** Throws on a level that does not exist, negative or fractional coordinates, or a bad size. */
 export function validateRegion(levels: readonly SlideLevel[], level: number, x: number, y: number, w: number, h: number): void {
-  checkInteger('level', level, 0, levels.length - 1);
+  integer('level', level, 0, levels.length - 1);
   const l = levels[level]!;
   // Coordinates may point past the right/bottom edge (that part is white) but not before it.
-  checkInteger('x', x, 0, Number.MAX_SAFE_INTEGER);
-  checkInteger('y', y, 0, Number.MAX_SAFE_INTEGER);
-  checkInteger('width', w, 1, MAX_REGION_PIXELS);
-  checkInteger('height', h, 1, MAX_REGION_PIXELS);
+  integer('x', x, 0, Number.MAX_SAFE_INTEGER);
+  integer('y', y, 0, Number.MAX_SAFE_INTEGER);
+  integer('width', w, 1, MAX_REGION_PIXELS);
+  integer('height', h, 1, MAX_REGION_PIXELS);
   if (w * h > MAX_REGION_PIXELS) {
     throw new Error(`Expected a region of at most ${MAX_REGION_PIXELS} pixels but received ${w}x${h} at level ${level} (${l.width}x${l.height})`);
   }
@@ -84,7 +82,7 @@ export async function readClipped(
 
 /** Output size of a thumbnail: longer side at most maxSize, aspect kept, never enlarged. */
 export function thumbnailSize(width: number, height: number, maxSize: number): { width: number; height: number } {
-  checkInteger('maxSize', maxSize, 1, Number.MAX_SAFE_INTEGER);
+  integer('maxSize', maxSize, 1, Number.MAX_SAFE_INTEGER);
   const scale = Math.min(1, maxSize / Math.max(width, height));
   return {
     width: Math.min(maxSize, Math.max(1, Math.round(width * scale))),
