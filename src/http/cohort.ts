@@ -7,7 +7,7 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { csvField, round6 } from '../core/csv.js';
+import { csvSummaryField, splitCsvLine } from '../core/csv.js';
 
 export interface CohortEntry {
   /** the output name (`<name>.focus.json`), unique within the folder: the id in every URL */
@@ -78,31 +78,13 @@ export function entryFromFocusJson(id: string, file: string, doc: unknown): Coho
   };
 }
 
-/** Split one CSV line (RFC 4180 quoting, as summary.csv writes it). */
-export function csvFields(line: string): string[] {
-  const out: string[] = [];
-  let cur = '', quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i]!;
-    if (quoted) {
-      if (c === '"' && line[i + 1] === '"') { cur += '"'; i++; }
-      else if (c === '"') quoted = false;
-      else cur += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') { out.push(cur); cur = ''; }
-    else cur += c;
-  }
-  out.push(cur);
-  return out;
-}
-
 /** Rows of a CSV text with a header, as objects keyed by the header's names (quoted newlines are not expected). */
 export function csvRecords(text: string): Array<Record<string, string>> {
   const lines = text.split(/\r?\n/).filter((l) => l.length > 0);
   if (lines.length === 0) return [];
-  const head = csvFields(lines[0]!);
+  const head = splitCsvLine(lines[0]!);
   return lines.slice(1).map((l) => {
-    const f = csvFields(l);
+    const f = splitCsvLine(l);
     return Object.fromEntries(head.map((h, i) => [h, f[i] ?? '']));
   });
 }
@@ -190,12 +172,7 @@ const CSV_COLUMNS: Array<[string, (e: CohortEntry) => unknown]> = [
   ['scan_date', (e) => e.scanDate], ['error', (e) => e.error],
 ];
 
-/** A cell: numbers to 6 decimals, then the one CSV writer's quoting (core/csv.ts). */
-function csvCell(v: unknown): string {
-  return csvField(typeof v === 'number' ? round6(v) : v === null || v === undefined ? null : typeof v === 'boolean' ? v : String(v));
-}
-
 /** The cohort table as CSV (the cohort page's download). */
 export function cohortCsv(entries: readonly CohortEntry[]): string {
-  return [CSV_COLUMNS.map(([h]) => h).join(','), ...entries.map((e) => CSV_COLUMNS.map(([, f]) => csvCell(f(e))).join(','))].join('\n') + '\n';
+  return [CSV_COLUMNS.map(([h]) => h).join(','), ...entries.map((e) => CSV_COLUMNS.map(([, f]) => csvSummaryField(f(e))).join(','))].join('\n') + '\n';
 }

@@ -11,7 +11,7 @@ import { waitForLock } from '../io/file-lock.js';
 import type { FocusReport } from './focus-report.js';
 import { verdictText } from './slide-modality.js';
 import { OutputFolder, slideKey, type FailureRecord } from './output-folder.js';
-import { csvField as csvFieldOf, round6 } from '../core/csv.js';
+import { csvSummaryField } from '../core/csv.js';
 
 export interface SlideSummaryRow {
   slide: string;
@@ -63,16 +63,11 @@ export function rowFromFailure(f: Pick<FailureRecord, 'slide' | 'name' | 'error'
 
 export const SUMMARY_HEADER = 'slide,name,status,crops,tissue_mm2,mean,median,p90,blur_share,qc,seconds,error,warning,threshold,max_blur_share,scored_at';
 
-/** A summary field: numbers to 6 decimals, then the one CSV writer's quoting (core/csv.ts). */
-function csvField(v: string | number | boolean | null | undefined): string {
-  return csvFieldOf(typeof v === 'number' ? round6(v) : v);
-}
-
 export function summaryCsv(rows: readonly SlideSummaryRow[]): string {
   const lines = rows.map((r) =>
     [r.slide, r.name, r.status === 'error' ? 'error' : 'ok', r.crops, r.tissueMm2, r.mean, r.median, r.p90, r.blurShare,
       r.pass === null ? r.verdict ?? '' : r.pass ? 'pass' : 'fail', r.seconds, r.error, r.warning, r.threshold, r.maxBlurShare, r.scoredAt]
-      .map(csvField)
+      .map(csvSummaryField)
       .join(','),
   );
   return [SUMMARY_HEADER, ...lines].join('\n') + '\n';

@@ -1,7 +1,7 @@
 /** The one CSV writer: quoting, numbers, empty fields. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { csvDocument, csvField, csvRow, precise, round6 } from '../../src/core/csv.js';
+import { csvDocument, csvField, csvRow, csvSummaryField, precise, round6, splitCsvLine } from '../../src/core/csv.js';
 
 test('fields: RFC 4180 quoting only where needed, quotes doubled', () => {
   assert.equal(csvField('plain.png'), 'plain.png');
@@ -28,4 +28,11 @@ test('numbers as JavaScript prints them; non-finite, null and undefined are empt
 test('a document is a header and rows, each line ending in a newline', () => {
   assert.equal(csvDocument(['a', 'b'], [[1, 'x,y'], [null, 2]]), 'a,b\n1,"x,y"\n,2\n');
   assert.equal(csvDocument(['a'], []), 'a\n');
+});
+
+test('summary fields round numbers to 6 decimals; the splitter reads what the writer writes', () => {
+  assert.deepEqual([csvSummaryField(1 / 3), csvSummaryField(null), csvSummaryField('a,b'), csvSummaryField(false)], ['0.333333', '', '"a,b"', 'false']);
+  assert.deepEqual(splitCsvLine('a,"b,""c""",,d'), ['a', 'b,"c"', '', 'd']);
+  const row = ['x,y', 'say "hi"', '', '2'];
+  assert.deepEqual(splitCsvLine(csvRow(row)), row);
 });

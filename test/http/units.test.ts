@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bestSlideLevel, dziLevelSize, dziMaxLevel, dziTileRect } from '../../src/http/dzi.js';
 import { ByteLru } from '../../src/http/lru.js';
-import { csvFields, entryFromFocusJson, failedFromSummary, readCohort } from '../../src/http/cohort.js';
+import { entryFromFocusJson, failedFromSummary, readCohort } from '../../src/http/cohort.js';
 import { containedPath, isUnder, makeRoot } from '../../src/http/roots.js';
 import { isLoopback, requestToken } from '../../src/http/auth.js';
 
@@ -59,7 +59,6 @@ test('cohort entries are read tolerantly: missing fields are null, new statuses 
   const empty = entryFromFocusJson('y', 'y.focus.json', 'not an object');
   assert.equal(empty.status, 'ok');
   assert.equal(empty.blurShare, null);
-  assert.deepEqual(csvFields('a,"b,""c""",,d'), ['a', 'b,"c"', '', 'd']);
   const failed = failedFromSummary('slide,name,status,error\n/s/a.svs,a,error,"/s/a.svs: bad, very"\n/s/b.svs,b,ok,\n', new Set());
   assert.deepEqual(failed.map((f) => [f.id, f.error]), [['a', '/s/a.svs: bad, very']]);
   const dir = mkdtempSync(join(tmpdir(), 'focuslite-cohort-'));
