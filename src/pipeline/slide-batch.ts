@@ -235,25 +235,25 @@ export async function processSlide(
   file: string, name: string, scoring: SlideScoring, engine: ComputeEngine, opts: SlideQcOptions, events: BatchEvents = {},
   ctx: { identity?: FileIdentity; settings?: FocusReportSettings } = {},
 ): Promise<SlideSummaryRow> {
-  const model = scorerOf(scoring, opts.modelLabel);
+  const scorer = scorerOf(scoring, opts.modelLabel);
   const t0 = performance.now();
   const paths = outputPaths(opts.outDir, name);
   const identity = ctx.identity ?? fileIdentity(file);
-  const settings = ctx.settings ?? runSettings(model, opts);
+  const settings = ctx.settings ?? runSettings(scorer, opts);
   const reader = await openSlide(file, { backend: opts.backend ?? 'auto' });
   try {
     // The plan (thumbnail, modality, tissue) first: a slide of an unsupported modality is not scored.
-    const scoring = { ...scoreOptions(model, opts), onProgress: events.onSlideProgress };
-    const plan = await planSlide(reader, scoring);
-    const result = plan.modality.used === null ? unscoredSlide(plan) : await scoreSlide(reader, engine, scoring, plan);
+    const scoreOpts = { ...scoreOptions(scorer, opts), onProgress: events.onSlideProgress };
+    const plan = await planSlide(reader, scoreOpts);
+    const result = plan.modality.used === null ? unscoredSlide(plan) : await scoreSlide(reader, engine, scoreOpts, plan);
     const tiles = tilesCsv(result.tiles);
-    const report = slideReport(result, reader, model, opts, { name, identity, settings, tilesCsvSha256: sha256(tiles) });
+    const report = slideReport(result, reader, scorer, opts, { name, identity, settings, tilesCsvSha256: sha256(tiles) });
     const minTissue = opts.minTissue ?? 0.5;
     const heatmap = await renderHeatmap(result.thumbnail, result.thumbScaleX, result.tiles, {
-      scale: mapScale(result.modality, model.scale), threshold: opts.threshold, tissueMask: result.tissueMask, minTissue, ...mapLabelOf(model), ...heatmapExtras(report.verdict!, result.modality),
+      scale: mapScale(result.modality, scorer.scale), threshold: opts.threshold, tissueMask: result.tissueMask, minTissue, ...mapLabelOf(scorer), ...heatmapExtras(report.verdict!, result.modality),
     });
     const mask = await renderMask(result.thumbnail.width, result.thumbnail.height, result.thumbScaleX, result.tiles, opts.threshold, { tissueMask: result.tissueMask, minTissue });
-    await writeOutputs(paths, { tilesCsv: tiles, geojson: geojsonOf(result.tiles, model, opts, result.modality), heatmap, mask }, report);
+    await writeOutputs(paths, { tilesCsv: tiles, geojson: geojsonOf(result.tiles, scorer, opts, result.modality), heatmap, mask }, report);
     return { ...rowFromReport(report, 'ok', (performance.now() - t0) / 1000), slide: file };
   } finally {
     await reader.close();
@@ -268,7 +268,7 @@ export async function processSlide(
  * the stored scores cannot be used.
  */
 export async function recomputeVerdict(file: string, stored: FocusReport, scoring: SlideScoring, opts: SlideQcOptions, settings: FocusReportSettings): Promise<{ row: SlideSummaryRow } | { rescore: string }> {
-  const model = scorerOf(scoring, opts.modelLabel);
+  const scorer = scorerOf(scoring, opts.modelLabel);
   const t0 = performance.now();
   const paths = outputPaths(opts.outDir, stored.name);
   let text: string;
@@ -292,21 +292,21 @@ export async function recomputeVerdict(file: string, stored: FocusReport, scorin
   if (thresholdChanged) {
     const reader = await openSlide(file, { backend: opts.backend ?? 'auto' });
     try {
-      const plan = await planSlide(reader, scoreOptions(model, opts));
+      const plan = await planSlide(reader, scoreOptions(scorer, opts));
       const { width, height } = plan.thumbnail;
       if (width !== stored.maps.thumbnail.width || height !== stored.maps.thumbnail.height) {
         return { rescore: `thumbnail is ${width}x${height}, the stored maps ${stored.maps.thumbnail.width}x${stored.maps.thumbnail.height}` };
       }
       const minTissue = opts.minTissue ?? 0.5;
       files.heatmap = await renderHeatmap(plan.thumbnail, plan.thumbScaleX, tiles, {
-        scale: mapScale(modality, model.scale), threshold: opts.threshold, tissueMask: plan.tissueMask, minTissue, ...mapLabelOf(model), ...heatmapExtras(words.verdict, modality),
+        scale: mapScale(modality, scorer.scale), threshold: opts.threshold, tissueMask: plan.tissueMask, minTissue, ...mapLabelOf(scorer), ...heatmapExtras(words.verdict, modality),
       });
       files.mask = await renderMask(width, height, plan.thumbScaleX, tiles, opts.threshold, { tissueMask: plan.tissueMask, minTissue });
     } finally {
       await reader.close();
     }
   }
-  if (thresholdChanged || stored.settings.output.geojsonCells !== !!opts.geojsonCells) files.geojson = geojsonOf(tiles, model, opts, modality);
+  if (thresholdChanged || stored.settings.output.geojsonCells !== !!opts.geojsonCells) files.geojson = geojsonOf(tiles, scorer, opts, modality);
   const report: FocusReport = {
     ...stored,
     slide: file,
@@ -340,10 +340,10 @@ function oneLine(err: unknown, file: string): string {
  * each other's rows.
  */
 export async function runSlideBatch(files: readonly string[], scoring: SlideScoring, engine: ComputeEngine, opts: SlideQcOptions, events: BatchEvents = {}): Promise<SlideSummaryRow[]> {
-  const model = scorerOf(scoring, opts.modelLabel);
+  const scorer = scorerOf(scoring, opts.modelLabel);
   mkdirSync(opts.outDir, { recursive: true });
   const folder = new OutputFolder(opts.outDir);
-  const settings = runSettings(model, opts);
+  const settings = runSettings(scorer, opts);
   const names = assignNames(files, folder.owners());
   const errorsFile = join(opts.outDir, 'errors.txt');
   const rows: SlideSummaryRow[] = new Array(files.length);
@@ -362,11 +362,11 @@ export async function runSlideBatch(files: readonly string[], scoring: SlideScor
       if (decision.action === 'skip') return { ...rowFromReport(decision.report, 'skipped', null), slide: file };
       let note = decision.action === 'score' ? decision.reason : null;
       if (decision.action === 'recompute') {
-        const r = await recomputeVerdict(file, decision.report, model, opts, settings);
+        const r = await recomputeVerdict(file, decision.report, scorer, opts, settings);
         if ('row' in r) return { ...r.row, note: [...decision.verdict, ...decision.output].join(', ') };
         note = `stored tile scores not usable: ${r.rescore}`;
       }
-      const row = await processSlide(file, name, model, engine, opts, events, { identity, settings });
+      const row = await processSlide(file, name, scorer, engine, opts, events, { identity, settings });
       rmSync(folder.failedPath(name), { force: true });
       return note ? { ...row, note } : row;
     } catch (err) {
