@@ -2,7 +2,7 @@
 import { Command } from 'commander';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import type { Pooling } from '../core/model.js';
+import type { FocusLiteModel, Pooling } from '../core/model.js';
 import { DATASET_FORMATS, type DatasetFormat } from '../io/datasets/index.js';
 import { LOSS_NAMES, type LossName } from '../train/losses.js';
 import { DEFAULT_CONFIG } from '../train/config.js';
@@ -30,6 +30,7 @@ interface TrainOpts {
   threads: number;
   checkpointEvery: number;
   resume?: string;
+  init?: string;
   force?: boolean;
   cacheMem: number;
   cacheDir?: string;
@@ -70,6 +71,7 @@ export function trainCommand(): Command {
     .option('-t, --threads <n>', 'worker threads for crops and forward passes', intOption('threads', 1, 256), availableParallelism())
     .option('--checkpoint-every <k>', 'write checkpoint.json every k epochs (and after the last)', intOption('checkpoint-every', 1, 100000), 1)
     .option('--resume <checkpoint>', 'continue a run from its checkpoint.json (same data; --epochs may be raised)')
+    .option('--init <weights>', 'start from these weights (focuslite JSON or .pt of the same --kernels and --pooling) instead of a random initialisation: fine-tuning, e.g. a built-in on your scanner\'s z-stacks')
     .option('--force', 'train into an output folder that already holds a run, replacing its model.json, checkpoint.json and log.csv')
     .option('--cache-mem <GB>', 'keep decoded training pixels in memory up to this size, else in a disk cache under the output folder', numberOption('cache-mem', 0, 1e6), 4)
     .option('--cache-dir <dir>', 'disk cache folder (default <out>/pixel-cache)')
@@ -82,6 +84,13 @@ export function trainCommand(): Command {
     process.exitCode = await runTrain(opts, (key) => cmd.getOptionValueSource(key) === 'cli', ['focuslite', ...raw].map(quoteArg).join(' '));
   });
   return cmd;
+}
+
+/** --init: the weights file, loaded and hashed (the hash goes into the new model's provenance). */
+async function initFrom(file: string): Promise<{ model: FocusLiteModel; label: string; sha256: string }> {
+  const [{ loadModel }, { readFileSync }, { createHash }] = await Promise.all([import('../io/weights-file.js'), import('node:fs'), import('node:crypto')]);
+  const model = await loadModel(file);
+  return { model, label: file, sha256: createHash('sha256').update(readFileSync(file)).digest('hex') };
 }
 
 async function runTrain(opts: TrainOpts, given: (key: string) => boolean, command: string): Promise<number> {
@@ -97,6 +106,7 @@ async function runTrain(opts: TrainOpts, given: (key: string) => boolean, comman
     if (!resumed || given(opt)) (config as Record<string, unknown>)[key] = opts[opt];
   }
   const seed = resumed && !given('seed') ? resumed.config.seed : opts.seed;
+  const init = opts.init ? await initFrom(opts.init) : undefined;
   const data = await loadTrainingData({
     list: opts.list, csv: opts.csv, images: opts.images, format: opts.format,
     valList: opts.valList, valImages: opts.valImages, valFraction: opts.valFraction, seed,
@@ -128,6 +138,7 @@ async function runTrain(opts: TrainOpts, given: (key: string) => boolean, comman
     kernel: opts.kernel,
     checkpointEvery: opts.checkpointEvery,
     resume: opts.resume,
+    init,
     cacheMemBytes: opts.cacheMem * 2 ** 30,
     cacheDir: opts.cacheDir,
     keepCache: opts.keepCache,

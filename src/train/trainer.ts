@@ -26,7 +26,7 @@ import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { csvRow, precise } from '../core/csv.js';
 import { cropImage, type RgbImage } from '../core/image.js';
-import type { ScoreScale } from '../core/model.js';
+import type { FocusLiteModel, ScoreScale } from '../core/model.js';
 import { applyScaleRuleAll } from '../core/score.js';
 import { serializeModel } from '../core/weights.js';
 import { pearson, spearman } from '../core/stats.js';
@@ -36,7 +36,7 @@ import { namedFsError } from '../io/fs-errors.js';
 import { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, readCheckpoint, writeCheckpoint, type BestState, type Checkpoint, type LogRow, type TrainConfig } from './checkpoint.js';
 import { createEngine, type CropEngine } from './engine.js';
 import { LOSS_NAMES, lossFunction } from './losses.js';
-import { backward, convWeightsOf, cropScores, initParams, paramLayout, paramsToModel, type ParamLayout } from './model-grad.js';
+import { backward, convWeightsOf, cropScores, initParams, paramLayout, paramsFromModel, paramsToModel, type ParamLayout } from './model-grad.js';
 import { buildPixelCache, type CacheTransform, type PixelCache } from './pixel-cache.js';
 import { Rng } from '../core/random.js';
 import { DEFAULT_CONFIG } from './config.js';
@@ -77,6 +77,11 @@ export interface TrainOptions {
   checkpointEvery?: number;
   /** checkpoint file to continue from; its config wins over `config` except `epochs` */
   resume?: string;
+  /**
+   * weights to start from instead of the seeded random initialisation (fine-tuning): a model of the
+   * same kernels and pooling; `label` and `sha256` name it in the provenance
+   */
+  init?: { model: FocusLiteModel; label: string; sha256: string };
   /** memory budget for the decoded training pixels; beyond it they go to a disk cache */
   cacheMemBytes?: number;
   /** disk cache folder (default <outDir>/pixel-cache) */
@@ -98,6 +103,15 @@ export interface TrainResult {
   best: { epoch: number; srcc: number | null; plcc: number | null };
   params: Float64Array;
   kernel: string;
+}
+
+/** The parameters of `init` as the starting point of a run; its architecture must be the run's. */
+export function initialWeights(init: { model: FocusLiteModel; label: string }, c: Pick<TrainConfig, 'kernels' | 'pooling'>): Float64Array {
+  const m = init.model;
+  if (m.kernels !== c.kernels || m.pooling !== c.pooling) {
+    throw new Error(`${init.label}: cannot start from a ${m.kernels}-kernel ${m.pooling}-pooling model for a ${c.kernels}-kernel ${c.pooling}-pooling run (--kernels and --pooling must match it)`);
+  }
+  return paramsFromModel(m);
 }
 
 export function validateConfig(c: TrainConfig): void {
@@ -292,7 +306,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
 
   // State: fresh from the seed, or exactly as the checkpoint left it.
   const rng = resumed ? new Rng(resumed.rng) : new Rng(config.seed);
-  const params = resumed ? Float64Array.from(resumed.params) : initParams(layout, () => rng.uniform());
+  if (options.init && resumed) throw new Error('Expected either --init or --resume but received both: a resumed run continues its own weights');
+  const params = resumed ? Float64Array.from(resumed.params) : options.init ? initialWeights(options.init, config) : initParams(layout, () => rng.uniform());
   if (params.length !== layout.total) throw new Error(`Checkpoint holds ${params.length} parameters but the model needs ${layout.total}`);
   const adam = new Adam(layout.total);
   if (resumed) adam.setState(resumed.adam);
@@ -346,6 +361,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     source: 'trained by focuslite',
     training: trainingRecord(epochsDone, config.epochs),
     ...(options.command ? { command: options.command } : {}),
+    ...(options.init ? { initialisedFrom: { file: options.init.label, sha256: options.init.sha256 } } : {}),
     seed: config.seed,
     loss: config.loss,
     epochs: config.epochs,

@@ -103,3 +103,21 @@ test('resume refuses other settings or other data, and validates options', async
   await assert.rejects(train({ train: [{ path: join(root, 'nope.png'), target: 1 }, trainSet[0]!], outDir: join(root, 'bad') }), /nope\.png: image not found/);
   assert.ok(!existsSync(join(root, 'bad', 'model.json')));
 });
+
+test('--init fine-tunes from given weights: the run starts from them, names them, and refuses another architecture', async () => {
+  const first = await train({ train: trainSet, val: valSet, outDir: join(root, 'init-base'), config: { ...small, loss: 'mse' } });
+  const base = parseWeights(readFileSync(first.modelPath, 'utf8'));
+  const init = { model: base, label: 'base/model.json', sha256: 'ab'.repeat(32) };
+  // a learning rate this small leaves the weights where they started: the run began from `init`, not from the seed
+  const tuned = await train({ train: trainSet, val: valSet, outDir: join(root, 'init-tuned'), config: { ...small, epochs: 1, lr: 1e-9, loss: 'plcc' }, init });
+  const model = parseWeights(readFileSync(tuned.modelPath, 'utf8'));
+  const maxDiff = Math.max(...Array.from(model.convWeight, (v, i) => Math.abs(v - base.convWeight[i]!)));
+  assert.ok(maxDiff < 1e-6, `weights moved ${maxDiff} from the initial model`);
+  assert.deepEqual((model.provenance as Record<string, unknown>).initialisedFrom, { file: 'base/model.json', sha256: 'ab'.repeat(32) });
+  // the seed's own initialisation is far from it
+  const seeded = await train({ train: trainSet, val: valSet, outDir: join(root, 'init-seeded'), config: { ...small, epochs: 1, lr: 1e-9, loss: 'plcc' } });
+  const s = parseWeights(readFileSync(seeded.modelPath, 'utf8'));
+  assert.ok(Math.max(...Array.from(s.convWeight, (v, i) => Math.abs(v - base.convWeight[i]!))) > 1e-3);
+  await assert.rejects(train({ train: trainSet, val: valSet, outDir: join(root, 'init-bad'), config: { ...small, kernels: 2 }, init }), /base\/model\.json: cannot start from a 1-kernel min-pooling model for a 2-kernel min-pooling run/);
+  await assert.rejects(train({ train: trainSet, val: valSet, outDir: join(root, 'init-bad2'), config: small, init, resume: join(root, 'init-base', 'checkpoint.json') }), /either --init or --resume/);
+});
