@@ -63,7 +63,9 @@ async function runSlide(inputs: string[], opts: SlideOpts): Promise<number> {
     throw new Error(`--modality fluorescence scores with ${FLUORESCENCE_MEASURE} on each pixel's brightest channel; it cannot be combined with --method`);
   }
   // FocusLiteNN (--weights or the built-in default), a registered measure (--method) or an ONNX model
-  const measure = await resolveMeasure({ weights: opts.weights, method: opts.method, kernel: opts.kernel });
+  // (under --modality fluorescence: the knowledge-based measure, which has no training resolution,
+  // so each slide is scored at level 0 as stored, never resampled to a model's MPP)
+  const measure = await resolveMeasure(fluorescence ? { method: FLUORESCENCE_MEASURE } : { weights: opts.weights, method: opts.method, kernel: opts.kernel });
   const scorer = measure.model ? modelScorer(measure.model, measure.path ?? measure.label) : measureScorer(measure.info, measure.spec, measure.label);
   const path = scorer.label;
   const threshold = fluorescence ? opts.threshold ?? null : opts.threshold ?? defaultThreshold(scorer);

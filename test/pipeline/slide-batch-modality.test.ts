@@ -15,6 +15,8 @@ import { getMeasure } from '../../src/core/measures/registry.js';
 import { isOpenSlideAvailable, openSlide, openSlideUnavailableReason } from '../../src/io/slide/index.js';
 import { loadModel } from '../../src/io/weights-file.js';
 import { createComputeEngine } from '../../src/runtime/compute-engine.js';
+import { measureInfo } from '../../src/runtime/measure-engine.js';
+import { measureScorer } from '../../src/pipeline/slide-scorer.js';
 import { outputPaths, runSlideBatch, type SlideQcOptions, type SlideSummaryRow } from '../../src/pipeline/slide-batch.js';
 import { FLUORESCENCE_MEASURE } from '../../src/pipeline/slide-modality.js';
 import { projectRoot, sharedOnly, sharedPath } from '../helpers.js';
@@ -37,7 +39,9 @@ async function run(files: string[], o: SlideQcOptions, measure?: string): Promis
   const model = await loadModel(join(projectRoot, 'models', 'focuslite-1k-zlevel.json'));
   const engine = measure ? createComputeEngine({ type: 'registered', name: measure }, 2) : createComputeEngine(model, 2);
   try {
-    return await runSlideBatch(files, model, engine, o);
+    // as the CLI does: under --modality fluorescence the measure scores, at level 0 as stored
+    const scoring = measure ? measureScorer(measureInfo(getMeasure(measure)), { type: 'registered', name: measure }, measure) : model;
+    return await runSlideBatch(files, scoring, engine, o);
   } finally {
     await engine.close();
   }
