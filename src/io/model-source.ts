@@ -16,8 +16,9 @@ export const DEFAULT_MODELS = {
 
 /**
  * The one default model of every command (score, slide, demo, eval): the 1-kernel z-level model.
- * Its scores have an absolute meaning (estimated |z-level|, 0 = in focus) and a blur threshold (3),
- * so one tile gets the same score whichever command scores it.
+ * Its scores have an absolute meaning (estimated defocus in µm, 0 = in focus), a training
+ * resolution (0.5 µm/px: `slide` and `score --mpp` resample to it) and a blur threshold derived
+ * from held-out data, so one tile gets the same score whichever command scores it.
  */
 export const DEFAULT_MODEL: keyof typeof DEFAULT_MODELS = '1k-zlevel';
 

@@ -23,10 +23,42 @@ test('every built-in model is committed, loads, and records how it was made and 
     const p = model.provenance as Record<string, any>;
     assert.match(p.source, /trained by focuslite/);
     assert.equal(p.seed, 1);
-    assert.match(p.trainingManifestHash, /^[0-9a-f]{64}$/);
-    assert.ok(Array.isArray(p.commands) && p.commands.length === 4);
-    assert.ok(!JSON.stringify(p).includes('/tmp/'), 'provenance holds no machine-specific paths');
-    assert.ok(p.heldOut.srcc > 0.8 && p.heldOut.srcc <= 1, `${name} held-out SRCC ${p.heldOut.srcc}`);
+    assert.ok(!JSON.stringify(p).includes('/tmp/') && !JSON.stringify(p).includes('/work/'), 'provenance holds no machine-specific paths');
+    if (model.mpp === null) {
+      // the earlier built-ins (PLCC): one synth run at an unknown resolution
+      assert.match(p.trainingManifestHash, /^[0-9a-f]{64}$/);
+      assert.ok(Array.isArray(p.commands) && p.commands.length === 4);
+      assert.ok(p.heldOut.srcc > 0.8 && p.heldOut.srcc <= 1, `${name} held-out SRCC ${p.heldOut.srcc}`);
+      continue;
+    }
+    // trained at a known resolution by npm run train:defaults: the synth runs, their merge and the training
+    assert.equal(model.mpp, 0.5, name);
+    assert.ok(p.trainingManifestHashes.length >= 1 && p.trainingManifestHashes.every((h: string) => /^[0-9a-f]{64}$/.test(h)));
+    assert.equal(p.commands.length, p.trainingManifestHashes.length + 2);
+    assert.ok(p.heldOutTiles.length >= 7 && p.heldOutTiles.every((t: string) => !JSON.stringify(p.trainingTiles).includes(t)), 'no held-out tile was trained on');
+    assert.ok(model.threshold && model.threshold.inFocusAbove === `0 of ${14}` && /^0 of /.test(String(model.threshold.heldOutInFocusAbove)), `${name}: ${JSON.stringify(model.threshold)}`);
+  }
+});
+
+/** Pooled SRCC of the published 10-kernel checkpoint on the held-out series (README, Built-in models). */
+const PUBLISHED_10K = { gaussian: 0.955, defocus: 0.943, annular: 0.932, motion: 0.670 };
+
+test('the default model: trained at 0.5 µm/px, defocus in µm, a threshold from held-out data, and at or above the published 10-kernel model on every blur family', async () => {
+  const model = await loadModel(defaultModelPath());
+  assert.deepEqual([model.mpp, model.unit, model.scale], [0.5, 'um', 'z-level']);
+  const t = model.threshold!;
+  assert.ok(t.value > 1 && t.value < 4, `threshold ${t.value}`);
+  // it separates the held-out in-focus images from the clearly defocused ones
+  assert.ok((t.maxInFocus as number) < t.value && t.value < (t.minDefocused as number), JSON.stringify(t));
+  const held = (model.provenance as Record<string, any>).heldOut;
+  for (const [family, published] of Object.entries(PUBLISHED_10K)) {
+    assert.ok(held[family].srcc >= published, `${family}: ${held[family].srcc} < published 10-kernel ${published}`);
+    assert.ok(held[family].lo <= held[family].srcc && held[family].srcc <= held[family].hi, `${family}: CI ${JSON.stringify(held[family])}`);
+  }
+  // the real TCGA@Focus pair at both resolutions: in focus below the threshold, out of focus above
+  const tcga = held.tcgaFocus;
+  for (const at of ['0.25', '0.5']) {
+    assert.ok(tcga[`in@${at}`] < t.value && tcga[`out@${at}`] > t.value, `TCGA@Focus at ${at} µm/px: ${JSON.stringify(tcga)}`);
   }
 });
 

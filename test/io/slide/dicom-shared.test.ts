@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -107,9 +107,18 @@ test('small_dicom.dcm: one 3236x2638 level of 42 JPEG frames, MPP from its Image
   });
 });
 
-test('focuslite slide small_dicom.dcm: all outputs, focus.json with its MPP, metadata and warnings', shared, () => {
+test('focuslite slide small_dicom.dcm with the default model: 5.13 µm/px is too coarse for a 0.5 µm/px model, said as such', shared, () => {
+  const out = join(tmp, 'qc-default');
+  const r = spawnSync(process.execPath, ['--max-old-space-size=512', join(projectRoot, 'bin', 'focuslite.js'), 'slide', DICOM, '-o', out, '--threads', '1'], { encoding: 'utf8' });
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(r.stderr, /small_dicom\.dcm: the slide's 5\.1339 µm\/px is more than 4x coarser than the model's 0\.5 µm\/px/);
+  assert.ok(!existsSync(join(out, 'small_dicom.focus.json')), 'no verdict is written for a slide the model cannot score');
+  assert.match(readFileSync(join(out, 'summary.csv'), 'utf8'), /small_dicom\.dcm,small_dicom,error,/);
+});
+
+test('focuslite slide small_dicom.dcm --mpp 5.1339 (scored as stored): all outputs, focus.json with its MPP, metadata and warnings', shared, () => {
   const out = join(tmp, 'qc');
-  execFileSync(process.execPath, ['--max-old-space-size=512', join(projectRoot, 'bin', 'focuslite.js'), 'slide', DICOM, '-o', out, '--threads', '1'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  execFileSync(process.execPath, ['--max-old-space-size=512', join(projectRoot, 'bin', 'focuslite.js'), 'slide', DICOM, '-o', out, '--threads', '1', '--mpp', '5.1339'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   for (const suffix of ['focus.json', 'tiles.csv', 'geojson', 'heatmap.png', 'mask.png']) {
     assert.ok(existsSync(join(out, `small_dicom.${suffix}`)), `small_dicom.${suffix} written`);
   }
