@@ -71,7 +71,7 @@ export function trainCommand(): Command {
     .option('-t, --threads <n>', 'worker threads for crops and forward passes', intOption('threads', 1, 256), availableParallelism())
     .option('--checkpoint-every <k>', 'write checkpoint.json every k epochs (and after the last)', intOption('checkpoint-every', 1, 100000), 1)
     .option('--resume <checkpoint>', 'continue a run from its checkpoint.json (same data; --epochs may be raised)')
-    .option('--init <weights>', 'start from these weights (focuslite JSON or .pt of the same --kernels and --pooling) instead of a random initialisation: fine-tuning, e.g. a built-in on your scanner\'s z-stacks')
+    .option('--init <weights>', 'start from these weights (focuslite JSON or .pt of the same --kernels and --pooling) instead of a random initialisation: fine-tuning, e.g. a built-in on the z-stacks of your own scanner')
     .option('--force', 'train into an output folder that already holds a run, replacing its model.json, checkpoint.json and log.csv')
     .option('--cache-mem <GB>', 'keep decoded training pixels in memory up to this size, else in a disk cache under the output folder', numberOption('cache-mem', 0, 1e6), 4)
     .option('--cache-dir <dir>', 'disk cache folder (default <out>/pixel-cache)')
