@@ -22,7 +22,7 @@ import { fsReason } from '../io/fs-errors.js';
 import type { ComputeEngine } from '../runtime/compute-engine.js';
 import { FOCUS_REPORT_FORMAT, FOCUS_REPORT_VERSION, type FocusReport, type FocusReportBlur, type FocusReportSettings } from './focus-report.js';
 import { FAILURE_FORMAT, OutputFolder, type FailureRecord } from './output-folder.js';
-import { NO_MPP_WARNING, slideMetadataReport } from './slide-metadata.js';
+import { slideMetadataReport } from './slide-metadata.js';
 import { assignNames, decideResume, nextFreeName, slideKeys, type ResumeDecision } from './slide-resume.js';
 import { scorerOf, scorerThreshold, type SlideScorer } from './slide-scorer.js';
 import { planSlide, scoreSlide, unscoredSlide, type SlideScore, type SlideScoreOptions } from './slide-score.js';
@@ -191,10 +191,8 @@ function resamplingOf(rel: number): string {
   return rel > 1 ? 'area average (shrink)' : 'Lanczos-3 (enlarge)';
 }
 
-/** Add the scoring resolution's warning, unless the metadata's no-MPP warning already says it (scored as stored). */
 function withResolutionWarning<T extends { warnings: string[] }>(report: T, warning: string | null): T {
-  if (!warning || report.warnings.includes(NO_MPP_WARNING)) return report;
-  return { ...report, warnings: [...report.warnings, warning] };
+  return warning ? { ...report, warnings: [...report.warnings, warning] } : report;
 }
 
 

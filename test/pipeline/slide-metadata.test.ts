@@ -59,7 +59,9 @@ test('focus.json: metadata and warnings; without MPP, mpp is null, a warning say
 
     assert.equal(b.mpp, null);
     assert.deepEqual([b.metadata.mpp, b.metadata.mppSource], [null, null]);
-    assert.deepEqual(b.warnings, [NO_MPP_WARNING]);
+    // the metadata's warning, then the scoring's: what was not resampled to the model's resolution
+    assert.deepEqual(b.warnings, [NO_MPP_WARNING, b.scoring.warning]);
+    assert.match(b.scoring.warning, /not resampled to the model's 0\.5 µm\/px/);
     assert.equal(b.tissue.areaMm2, null);
     assert.equal(b.blur.denominator_mm2, undefined);
     assert.equal(b.blur.numerator_mm2, undefined);
