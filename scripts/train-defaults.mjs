@@ -58,11 +58,20 @@ const OUT_DIR = process.env.FOCUSLITE_DEFAULTS_OUT ?? join(root, 'models');
 const ONLY = process.env.FOCUSLITE_DEFAULTS_ONLY;
 const FORCE = process.env.FOCUSLITE_DEFAULTS_FORCE === '1';
 
+/**
+ * The models, in two stages. Stage 1 trains from the seeded initialisation with MSE on the defocus
+ * in µm (z-level). Stage 2 fine-tunes a stage-1 model with the PLCC loss (`train --init`, learning
+ * rate 1e-4, 40 epochs): trained from scratch on this data, PLCC models generalised worse in every
+ * run we made (pooled SRCC 0.75-0.93 on Gaussian blur; README, Built-in models), while started from
+ * the z-level model at a small rate they keep its ranking (0.960 after 20 and 40 epochs).
+ * `intermediate` models are only a start for stage 2: evaluated, never written to models/.
+ * focuslite-2k.json is not retrained (the earlier one stays).
+ */
 const MODELS = [
-  { file: 'focuslite-10k.json', kernels: 10, loss: 'plcc' },
+  { file: 'focuslite-10k-zlevel.json', kernels: 10, loss: 'mse', intermediate: true },
   { file: 'focuslite-1k-zlevel.json', kernels: 1, loss: 'mse' },
-  { file: 'focuslite-1k.json', kernels: 1, loss: 'plcc' },
-  { file: 'focuslite-2k.json', kernels: 2, loss: 'plcc' },
+  { file: 'focuslite-10k.json', kernels: 10, loss: 'plcc', init: 'focuslite-10k-zlevel.json', lr: 0.0001, epochs: 40 },
+  { file: 'focuslite-1k.json', kernels: 1, loss: 'plcc', init: 'focuslite-1k-zlevel.json', lr: 0.0001, epochs: 40 },
 ];
 /** One synth run per entry: its own seed (crops, augmentation draws, noise) and JPEG quality. */
 const RENDERS = [
@@ -175,13 +184,19 @@ writeFileSync(join(trainSet, 'list.txt'), merged.join('\n') + '\n');
 const manifest = renders[0].manifest;
 
 // 3. train
-const trained = await inParallel(MODELS.filter((x) => !ONLY || x.file === ONLY).map((m) => async () => {
-  const out = join(work, m.file.replace('.json', ''));
+const outOf = (file) => join(work, file.replace('.json', ''));
+const trainModel = (m) => async () => {
+  const epochs = m.epochs ?? EPOCHS;
+  const init = m.init ? ['--init', join(outOf(m.init), 'model.json'), '--lr', String(m.lr)] : [];
   const train = await run(['train', '--list', join(trainSet, 'list.txt'), '--images', join(trainSet, 'images'), '--kernels', String(m.kernels), '--loss', m.loss,
-    '--epochs', String(EPOCHS), '--step', String(STEP), '--val-crops', '2', '--checkpoint-every', '100', '--threads', '1', '--seed', String(SEED), '--force', '-o', out]);
+    '--epochs', String(epochs), '--step', String(Math.round(epochs / 2)), '--val-crops', '2', '--checkpoint-every', '100', '--threads', '1', '--seed', String(SEED), ...init, '--force', '-o', outOf(m.file)]);
   console.error(`  ${m.file}: ${train.seconds.toFixed(0)} s`);
-  return { ...m, out, train };
-}));
+  return { ...m, out: outOf(m.file), train };
+};
+const chosen = MODELS.filter((x) => !ONLY || x.file === ONLY);
+const stage1 = await inParallel(chosen.filter((m) => !m.init).map(trainModel));
+const stage2 = await inParallel(chosen.filter((m) => m.init).map(trainModel));
+const trained = [...stage1, ...stage2];
 
 // 4. held-out evaluation
 const t0 = performance.now();
@@ -189,7 +204,7 @@ const series = await renderSeries(heldOut.map((f) => join(heldDir, f)), ASSUMED_
 const ckpt = (f) => join(shared, 'reference', 'official-checkpoints', f);
 const specs = [
   ...trained.map((m) => ({ name: `new ${m.file}`, path: join(m.out, 'model.json'), mpp: TARGET_MPP })),
-  ...MODELS.map((m) => ({ name: `built-in ${m.file}`, path: join(root, 'models', m.file) })),
+  ...MODELS.filter((m) => !m.intermediate).map((m) => ({ name: `built-in ${m.file}`, path: join(root, 'models', m.file) })),
   { name: 'published 1-kernel (PLCC)', path: ckpt('focuslitenn-1kernel.pt') },
   { name: 'published 10-kernel (PLCC)', path: ckpt('focuslitenn-10kernel.pt') },
   { name: 'published 1-kernel-mse', path: ckpt('focuslitenn-1kernel-mse.pt') },
@@ -211,31 +226,37 @@ for (const m of trained) {
   const doc = JSON.parse(readFileSync(join(m.out, 'model.json'), 'utf8'));
   doc.mpp = TARGET_MPP;
   if (m.loss !== 'plcc') doc.unit = 'um';
-  // every model carries a threshold on its own scale (relative for PLCC models), so `slide` gives
-  // a verdict with any built-in; the level-0 images of all four families must all fall below it
+  // The threshold from the held-out data, with the share of level-0 (unblurred) images of all four
+  // families above it. A z-level model carries it as the default of `slide`; a PLCC model only
+  // records it: its scale is relative, and on the real TCGA@Focus pair the 10-kernel one's value
+  // (2.16) would pass the out-of-focus patch (1.70), so `slide` keeps asking for --threshold.
   const inFocus = scores[name].filter((r) => r.level === 0);
-  doc.threshold = { ...deriveThreshold(scores[name]), heldOutInFocusAbove: `${inFocus.filter((r) => r.score > deriveThreshold(scores[name]).value).length} of ${inFocus.length} (level 0 of every family)`, heldOutTiles: heldOut };
-  report.thresholds[m.file] = doc.threshold;
+  const derived = deriveThreshold(scores[name]);
+  const threshold = { ...derived, heldOutInFocusAbove: `${inFocus.filter((r) => r.score > derived.value).length} of ${inFocus.length} (level 0 of every family)`, heldOutTiles: heldOut };
+  if (m.loss !== 'plcc') doc.threshold = threshold;
+  report.thresholds[m.file] = threshold;
   doc.provenance = {
     ...doc.provenance,
     source: 'trained by focuslite (npm run train:defaults)',
     command: portable(doc.provenance.command ?? ''),
+    ...(m.init ? { initialisedFrom: { ...doc.provenance.initialisedFrom, file: portable(doc.provenance.initialisedFrom.file), model: `${m.init} of this run (its model.json before this step added its resolution, threshold and provenance)` } } : {}),
     trainedOn: `scalar-diffraction defocus (NA 0.75, 0.60/0.54/0.46 µm, z = 0..5 µm in 0.5 µm steps; annular pupil on 25 % of tiles, motion/vibration <= 0.5 µm, stain jitter 0.2, noise 2; ${RENDERS.length} renders of every tile with seeds ${RENDERS.map((r) => r.seed).join('/')} and JPEG quality ${RENDERS.map((r) => r.jpeg).join('/')}; ${merged.length} images) at ${TARGET_MPP} µm/px of ${cmuTiles.length} tissue tiles of cmu-1-small-region.svs (${slideMpp} µm/px, used as stored) and ${training.length} tiles of ../shared/data/tiles (MPP not recorded, taken as ${ASSUMED_TILE_MPP}; the level-1/2 ones are really coarser and serve as texture variety); synth kept ${manifest.sources.filter((s) => s.status === 'used').length} tiles; not FocusPath`,
     trainingTiles: { 'cmu-1-small-region.svs': cmuTiles.length, 'shared/data/tiles': training },
     heldOutTiles: heldOut,
     heldOutGroups: HELD_OUT,
     excluded: EXCLUDED,
-    commands: [...renders.map((r) => r.shown), `merge the ${renders.length} lists as s<seed>/<name> into $WORK/synth-train`, m.train.shown].map(portable),
+    commands: [...renders.map((r) => r.shown), `merge the ${renders.length} lists as s<seed>/<name> into $WORK/synth-train`, ...(m.init ? [trained.find((t) => t.file === m.init).train.shown] : []), m.train.shown].map(portable),
     seed: SEED,
     trainingManifestHashes: renders.map((r) => r.manifest.manifestHash),
-    heldOut: { protocol: 'scripts/heldout-eval.mjs: pooled SRCC per blur family, 95 % bootstrap CI over tiles', ...Object.fromEntries(Object.keys(FAMILIES).map((f) => [f, table[name][f]])), tcgaFocus: tcga[name] },
+    heldOut: { protocol: 'scripts/heldout-eval.mjs: pooled SRCC per blur family, 95 % bootstrap CI over tiles', ...Object.fromEntries(Object.keys(FAMILIES).map((f) => [f, table[name][f]])), tcgaFocus: tcga[name], ...(m.loss === 'plcc' ? { derivedThreshold: threshold } : {}) },
   };
   const model = modelFromJson(doc, m.file);
   writeFileSync(join(m.out, 'model.json'), serializeModel(model));
   const builtin = `built-in ${m.file}`;
   const better = !table[builtin] || meanSrcc(name) >= meanSrcc(builtin);
-  report.adopted[m.file] = { newMean: meanSrcc(name), builtinMean: table[builtin] ? meanSrcc(builtin) : null, adopted: better || FORCE };
-  if (better || FORCE) {
+  const adopt = !m.intermediate && (better || FORCE);
+  report.adopted[m.file] = { newMean: meanSrcc(name), builtinMean: table[builtin] ? meanSrcc(builtin) : null, adopted: adopt };
+  if (adopt) {
     mkdirSync(OUT_DIR, { recursive: true });
     const target = join(OUT_DIR, m.file);
     writeFileSync(target + '.tmp', serializeModel(model));
