@@ -2,7 +2,7 @@
 import { Command } from 'commander';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import type { FocusLiteModel, Pooling } from '../core/model.js';
+import type { Pooling } from '../core/model.js';
 import { DATASET_FORMATS, type DatasetFormat } from '../io/datasets/index.js';
 import { LOSS_NAMES, type LossName } from '../train/losses.js';
 import { DEFAULT_CONFIG } from '../train/config.js';
@@ -86,16 +86,9 @@ export function trainCommand(): Command {
   return cmd;
 }
 
-/** --init: the weights file, loaded and hashed (the hash goes into the new model's provenance). */
-async function initFrom(file: string): Promise<{ model: FocusLiteModel; label: string; sha256: string }> {
-  const [{ loadModel }, { readFileSync }, { createHash }] = await Promise.all([import('../io/weights-file.js'), import('node:fs'), import('node:crypto')]);
-  const model = await loadModel(file);
-  return { model, label: file, sha256: createHash('sha256').update(readFileSync(file)).digest('hex') };
-}
-
 async function runTrain(opts: TrainOpts, given: (key: string) => boolean, command: string): Promise<number> {
   // loaded here, not at start-up: `focuslite --help` and the other commands never pay for it
-  const [{ loadTrainingData }, { claimOutputFolder, train }, { readCheckpoint }] = await Promise.all([import('../train/training-data.js'), import('../train/trainer.js'), import('../train/checkpoint.js')]);
+  const [{ loadInitWeights, loadTrainingData }, { claimOutputFolder, train }, { readCheckpoint }] = await Promise.all([import('../train/training-data.js'), import('../train/trainer.js'), import('../train/checkpoint.js')]);
   // Before anything slow: a folder holding another run is refused (or cleared with --force).
   claimOutputFolder(opts.output, { resume: opts.resume !== undefined, force: opts.force === true });
   // A resumed run takes its settings (and the seed of its validation split) from the checkpoint;
@@ -106,7 +99,7 @@ async function runTrain(opts: TrainOpts, given: (key: string) => boolean, comman
     if (!resumed || given(opt)) (config as Record<string, unknown>)[key] = opts[opt];
   }
   const seed = resumed && !given('seed') ? resumed.config.seed : opts.seed;
-  const init = opts.init ? await initFrom(opts.init) : undefined;
+  const init = opts.init ? await loadInitWeights(opts.init) : undefined;
   const data = await loadTrainingData({
     list: opts.list, csv: opts.csv, images: opts.images, format: opts.format,
     valList: opts.valList, valImages: opts.valImages, valFraction: opts.valFraction, seed,

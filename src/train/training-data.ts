@@ -1,12 +1,15 @@
 /**
  * The data side of a training run: load the list (FocusPath / TCGA@Focus / score CSV, through
  * datasets.ts), take the validation set from --val-list or split a seeded, slide-grouped fraction
- * off the training list, and describe the list files for the model's provenance (name + sha256).
+ * off the training list, and describe the list files for the model's provenance (name + sha256);
+ * also the weights a run starts from (--init).
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { loadDataset, loadScoreCsv, type DatasetFormat, type DatasetItem } from '../io/datasets/index.js';
+import { loadModel } from '../io/weights-file.js';
+import type { FocusLiteModel } from '../core/model.js';
 import { splitValidation } from './split.js';
 import type { TrainItem } from './trainer.js';
 
@@ -33,6 +36,11 @@ export interface TrainingData {
 
 function fileDigest(path: string): { file: string; sha256: string } {
   return { file: basename(path), sha256: createHash('sha256').update(readFileSync(path)).digest('hex') };
+}
+
+/** `train --init`: the weights to start from, and the file's SHA-256 for the new model's provenance. */
+export async function loadInitWeights(path: string): Promise<{ model: FocusLiteModel; label: string; sha256: string }> {
+  return { model: await loadModel(path), label: path, sha256: fileDigest(path).sha256 };
 }
 
 const toItem = (d: DatasetItem): TrainItem => ({ path: d.path, target: d.target, group: d.group });

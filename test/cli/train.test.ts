@@ -68,6 +68,20 @@ test('train writes model.json, log.csv and checkpoint.json with provenance', () 
   assert.match(info.stdout, /^training: +3 of 3 epochs, finished$/m);
 });
 
+test('train --init starts from the given model and names it (file and SHA-256); another architecture is one line', () => {
+  const base = join(dir, 'out', 'model.json'); // written by the test above
+  const out = join(dir, 'init');
+  const r = run('train', '--list', list, '--images', images, '--epochs', '1', '--batch', '8', '--lr', '1e-9', '--threads', '1', '--init', base, '-o', out);
+  assert.equal(r.code, 0, r.stderr);
+  const start = parseWeights(readFileSync(base, 'utf8'));
+  const model = parseWeights(readFileSync(join(out, 'model.json'), 'utf8'));
+  assert.ok(Array.from(model.convWeight).every((v, i) => Math.abs(v - start.convWeight[i]!) < 1e-6), 'the run starts from the --init weights');
+  assert.deepEqual((model.provenance as Record<string, unknown>).initialisedFrom, { file: base, sha256: createHash('sha256').update(readFileSync(base)).digest('hex') });
+  const bad = run('train', '--list', list, '--images', images, '--epochs', '1', '--kernels', '2', '--threads', '1', '--init', base, '-o', join(dir, 'init-bad'));
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /model\.json: cannot start from a 1-kernel min-pooling model for a 2-kernel min-pooling run/);
+});
+
 test('train into a folder that already holds a run refuses (one line), --force replaces it', () => {
   const out = join(dir, 'twice');
   const args = ['train', '--list', list, '--images', images, '--batch', '8', '--threads', '1', '-o', out];
