@@ -54,7 +54,7 @@ export function slideCommand(): Command {
 
 async function runSlide(inputs: string[], opts: SlideOpts): Promise<number> {
   // loaded here, not at start-up: `focuslite --help` and the other commands never pay for it
-  const [{ dicomSeriesFiles }, { createComputeEngine, openComputeEngine }, { batchExitCode, defaultThreshold, measureScorer, modelScorer, runSlideBatch }, { expandInputs }, { FLUORESCENCE_MEASURE }, { resolveMeasure, measureSource }] = await Promise.all([
+  const [{ dicomSeriesFiles }, { openComputeEngine }, { batchExitCode, defaultThreshold, measureScorer, modelScorer, runSlideBatch }, { expandInputs }, { FLUORESCENCE_MEASURE }, { resolveMeasure, measureSource }] = await Promise.all([
     import('../io/slide/index.js'), import('../runtime/compute-engine.js'), import('../pipeline/slide-batch.js'), import('../io/inputs.js'), import('../pipeline/slide-modality.js'),
     import('../pipeline/measure-source.js'),
   ]);
@@ -86,8 +86,8 @@ async function runSlide(inputs: string[], opts: SlideOpts): Promise<number> {
     process.stderr.write('focuslite: no slides to process\n');
     return 1;
   }
-  // --modality fluorescence scores every slide with the knowledge-based measure, not the model.
-  const engine = fluorescence ? createComputeEngine({ type: 'registered', name: FLUORESCENCE_MEASURE }, opts.threads) : await openComputeEngine(measureSource(measure), opts.threads, opts.kernel);
+  // (under --modality fluorescence `measure` is already the knowledge-based measure, not the model)
+  const engine = await openComputeEngine(measureSource(measure), opts.threads, opts.kernel);
   const bars = createBars(files.length);
   let rows: SlideSummaryRow[];
   try {
