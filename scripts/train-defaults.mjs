@@ -53,7 +53,6 @@ const ASSUMED_TILE_MPP = 0.5;
 // held-out SRCC is flat from epoch 60 to 160 (1-kernel MSE: 0.957-0.962 on Gaussian blur); kept
 // at 0.01 for 200 epochs the weights drift towards the training stains (0.84 at epoch 400).
 const EPOCHS = Number(process.env.FOCUSLITE_DEFAULTS_EPOCHS ?? 160);
-const STEP = Math.round(EPOCHS / 2);
 const OUT_DIR = process.env.FOCUSLITE_DEFAULTS_OUT ?? join(root, 'models');
 const ONLY = process.env.FOCUSLITE_DEFAULTS_ONLY;
 const FORCE = process.env.FOCUSLITE_DEFAULTS_FORCE === '1';
